@@ -1,0 +1,65 @@
+# mirai - the README's two commands.
+#
+#   make run    install missing Debian packages, configure, build, run the main job
+#   make test   install missing Debian packages, configure, build, run every test
+#
+# Other targets: build, deps, sanitize, clean.
+
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+CMAKE_ARGS ?=
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Debian packages mirai builds against, and its test/benchmark peers
+DEB_BUILD = cmake make gcc g++ pkg-config libyaml-dev \
+            cyclonedds-dev cyclonedds-tools libopenblas-dev liblapacke-dev libccd-dev \
+            libbullet-dev libxml2-dev libcmocka-dev
+DEB_PEERS = libmujoco-dev rt-tests
+DEB_ALL   = $(DEB_BUILD) $(DEB_PEERS)
+
+.PHONY: all deps build run test sanitize clean
+
+all: build
+
+# install whatever is missing: as root with apt-get; otherwise say exactly what to run
+deps:
+	@missing=""; \
+	for p in $(DEB_ALL); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "mirai: installing:$$missing"; \
+	    if [ -z "$$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' 2>/dev/null | head -n 1)" ]; then \
+	      apt-get update -qq || exit 1; \
+	    fi; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || \
+	      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } || exit 1; \
+	  else \
+	    echo "mirai: missing Debian packages; run as root:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/launch/mirai --help
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# unit tests under AddressSanitizer and UndefinedBehaviorSanitizer
+sanitize: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIRAI_SANITIZE=address,undefined \
+	  -DMIRAI_CUDA=OFF -DMIRAI_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
+
+clean:
+	rm -rf $(BUILD) build-asan

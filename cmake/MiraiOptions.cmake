@@ -1,0 +1,68 @@
+# Build options, warnings, sanitizers and CUDA detection for mirai.
+
+set(MIRAI_CUDA "AUTO" CACHE STRING "Build the CUDA backend: AUTO (when nvcc is found), ON, OFF")
+set_property(CACHE MIRAI_CUDA PROPERTY STRINGS AUTO ON OFF)
+set(MIRAI_SANITIZE "" CACHE STRING "Sanitizers, e.g. address,undefined or thread")
+option(MIRAI_BUILD_BENCH "Build the benchmarks (tests/bench)" ON)
+option(MIRAI_WERROR "Treat warnings as errors" OFF)
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+set(CMAKE_C_STANDARD 11)
+set(CMAKE_C_STANDARD_REQUIRED ON)
+set(CMAKE_C_EXTENSIONS OFF)
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+
+# warnings for mirai's own targets (call mirai_target_warnings(tgt))
+set(MIRAI_C_WARNINGS -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+    -Wno-unused-parameter)
+set(MIRAI_CXX_WARNINGS -Wall -Wextra)
+if(MIRAI_WERROR)
+  list(APPEND MIRAI_C_WARNINGS -Werror)
+  list(APPEND MIRAI_CXX_WARNINGS -Werror)
+endif()
+
+function(mirai_target_warnings tgt)
+  target_compile_options(${tgt} PRIVATE
+    $<$<COMPILE_LANGUAGE:C>:${MIRAI_C_WARNINGS}>
+    $<$<COMPILE_LANGUAGE:CXX>:${MIRAI_CXX_WARNINGS}>)
+endfunction()
+
+if(MIRAI_SANITIZE)
+  string(REPLACE "," ";" _mirai_san_list "${MIRAI_SANITIZE}")
+  set(_san_flags -fsanitize=${MIRAI_SANITIZE} -fno-omit-frame-pointer)
+  if("undefined" IN_LIST _mirai_san_list)
+    list(APPEND _san_flags -fno-sanitize-recover=undefined)
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:${_san_flags}>")
+  add_link_options(-fsanitize=${MIRAI_SANITIZE})
+  message(STATUS "mirai: sanitizers ${MIRAI_SANITIZE}")
+endif()
+
+# CUDA: AUTO enables it when nvcc is found; ON requires it
+set(MIRAI_HAVE_CUDA OFF)
+if(NOT MIRAI_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  if(NOT CMAKE_CUDA_COMPILER)
+    find_program(_mirai_nvcc nvcc PATHS /usr/local/cuda/bin)
+    if(_mirai_nvcc)
+      set(CMAKE_CUDA_COMPILER ${_mirai_nvcc} CACHE FILEPATH "nvcc")
+    endif()
+  endif()
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    enable_language(CUDA)
+    find_package(CUDAToolkit)
+    if(CUDAToolkit_FOUND)
+      set(MIRAI_HAVE_CUDA ON)
+    endif()
+  endif()
+  if(MIRAI_CUDA STREQUAL "ON" AND NOT MIRAI_HAVE_CUDA)
+    message(FATAL_ERROR "MIRAI_CUDA=ON but no CUDA compiler/toolkit was found (nvcc)")
+  endif()
+endif()
+message(STATUS "mirai: CUDA backend ${MIRAI_HAVE_CUDA} (MIRAI_CUDA=${MIRAI_CUDA})")

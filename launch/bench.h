@@ -1,0 +1,17 @@
+/* launch/bench.h - `mirai bench <name>`: each benchmark is one function
+ * `int mi_bench_<name>(int argc, char **argv)` (argv[0] is the benchmark's
+ * name, so it parses its own flags and answers --help) in its own file
+ * launch/bench_<name>.c, and one row in MI_BENCHES. Every benchmark measures
+ * mirai beside a peer in the same run and prints one line starting "bench ".
+ */
+#ifndef MI_LAUNCH_BENCH_H
+#define MI_LAUNCH_BENCH_H
+
+/* X(name, function, one-line summary) */
+#define MI_BENCHES(X)
+
+#define MI_BENCH_DECL_(name, fn, doc) int fn(int argc, char **argv);
+MI_BENCHES(MI_BENCH_DECL_)
+#undef MI_BENCH_DECL_
+
+#endif /* MI_LAUNCH_BENCH_H */
