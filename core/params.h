@@ -7,7 +7,7 @@
  *
  * The file layout is ROS 2's:
  *
- *   predictor:                 # node name (or "/**" for every node)
+ *   predictor:                 # node name (or "/ **" without the space: every node)
  *     ros__parameters:
  *       rate_hz: 50.0
  *       planner:
@@ -97,8 +97,8 @@ typedef struct mi_param_table {
  * range): tests call this on every table. */
 mi_status mi_params_defaults(const mi_param_table *t, void *out, char *err, size_t err_sz);
 
-/* Defaults, then the values from the `node_name` (or "/**") section of the
- * params file at path. A file without that section leaves the defaults.
+/* Defaults, then the values from the `node_name` (or every-node) section of
+ * the params file at path. A file without that section leaves the defaults.
  * node_name NULL means t->node. On error out may be partly written.
  * @retval MI_ERR_IO     the file cannot be read
  * @retval MI_ERR_PARSE  malformed YAML, wrong layout, unknown key, wrong type
