@@ -1,0 +1,13 @@
+# the mirai command answers --help and --version, and refuses unknown commands
+add_test(NAME cli_help COMMAND mirai --help)
+set_tests_properties(cli_help PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "usage: mirai <command>.*commands:.*bench.*version")
+add_test(NAME cli_version COMMAND mirai --version)
+set_tests_properties(cli_version PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "^mirai [0-9]+\\.[0-9]+\\.[0-9]+")
+add_test(NAME cli_unknown COMMAND mirai frobnicate)
+set_tests_properties(cli_unknown PROPERTIES LABELS unit WILL_FAIL TRUE)
+add_test(NAME cli_bench_help COMMAND mirai bench --help)
+set_tests_properties(cli_bench_help PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "usage: mirai bench")
+add_test(NAME cli_node_help COMMAND mirai node --help)
+set_tests_properties(cli_node_help PROPERTIES LABELS unit PASS_REGULAR_EXPRESSION "usage: mirai node")
