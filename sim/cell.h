@@ -1,0 +1,147 @@
+/* sim/cell.h - the simulated factory cell: the arm, fixtures, a conveyor
+ * bringing parts, a safety zone a person enters; physics in Bullet
+ * (sim/bullet_capi.h), sensors with noise, latency and dropout
+ * (sim/sensors.h), the seeded schedules (sim/schedule.h) and the command
+ * gate with its watchdog (sim/command.h). No DDS here: the node
+ * (sim/node.c) moves samples between a cell and the topics.
+ *
+ * The cell is described by mi_sim_cell_desc, which the node fills from the
+ * predictor's own model (same URDF, same cell YAML), and configured by the
+ * plant-only mi_sim_params. Time is the cell's own: it starts at 0 and moves
+ * by one physics step per mi_sim_cell_step; samples carry that time. Given
+ * the same description, params, and the same commands submitted between the
+ * same steps, a cell produces bit-identical samples.
+ *
+ * Threads: a cell is used by one thread. mi_sim_cell_step does not allocate.
+ */
+#ifndef MI_SIM_CELL_H
+#define MI_SIM_CELL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/math.h"
+#include "core/status.h"
+#include "sim/bullet_capi.h"
+#include "sim/command.h"
+#include "sim/params.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MI_SIM_MAX_FIXTURES 16
+#define MI_SIM_MAX_PART_KINDS 8
+#define MI_SIM_MAX_PARTS 32
+#define MI_SIM_NAME_MAX 64
+
+typedef struct mi_sim_part_kind {
+  char name[MI_SIM_NAME_MAX];
+  mi_bt_shape shape;
+  mi_vec3 size; /* as mi_bt_body_desc */
+  double mass;  /* kg */
+} mi_sim_part_kind;
+
+typedef struct mi_sim_cell_desc {
+  mi_bt_arm_desc arm;
+  int n_joints;                                        /* moving joints */
+  char joint_names[MI_SIM_MAX_JOINTS][MI_SIM_NAME_MAX]; /* model joint order */
+  int tool_link;                                       /* link index of the wrist sensor */
+  mi_vec3 gravity;                                     /* m/s^2 */
+  int n_fixtures;
+  mi_bt_body_desc fixtures[MI_SIM_MAX_FIXTURES];
+  bool has_conveyor;
+  mi_pose conveyor_pose;  /* centre of the belt box */
+  mi_vec3 conveyor_half;  /* half extents; parts enter at -x end, leave at +x end (belt frame) */
+  double conveyor_speed;  /* m/s along the belt's +x */
+  double conveyor_friction;
+  int n_part_kinds;
+  mi_sim_part_kind part_kinds[MI_SIM_MAX_PART_KINDS];
+  bool has_zone;
+  mi_vec3 zone_min, zone_max; /* axis-aligned box in the world, m */
+} mi_sim_cell_desc;
+
+/* rt/joint_states payload */
+typedef struct mi_sim_joint_sample {
+  int64_t stamp_ns; /* when measured, cell time */
+  int n;
+  double position[MI_SIM_MAX_JOINTS];
+  double velocity[MI_SIM_MAX_JOINTS];
+  double effort[MI_SIM_MAX_JOINTS];
+} mi_sim_joint_sample;
+
+/* rt/part_poses payload */
+typedef struct mi_sim_parts_sample {
+  int64_t stamp_ns;
+  int n;
+  uint32_t id[MI_SIM_MAX_PARTS];   /* arrival index, stable while the part lives */
+  int kind[MI_SIM_MAX_PARTS];
+  mi_pose pose[MI_SIM_MAX_PARTS];  /* world frame */
+} mi_sim_parts_sample;
+
+/* rt/wrench payload: the wrist sensor on the tool link, world axes, about
+ * the tool link origin: contact forces on the tool link plus the payload's
+ * weight (the true payload, including plant.payload_mass_error_kg). */
+typedef struct mi_sim_wrench_sample {
+  int64_t stamp_ns;
+  mi_vec3 force, torque;
+} mi_sim_wrench_sample;
+
+/* rt/safety_zone payload */
+typedef struct mi_sim_zone_sample {
+  int64_t stamp_ns;
+  bool occupied;
+} mi_sim_zone_sample;
+
+typedef struct mi_sim_cell_stats {
+  uint64_t steps;
+  uint64_t parts_spawned, parts_skipped, parts_left;
+  uint64_t joint_states_dropped, part_poses_dropped;
+  mi_sim_cmd_counters commands;
+} mi_sim_cell_stats;
+
+typedef struct mi_sim_cell mi_sim_cell;
+
+/* Build a cell. Caller destroys with mi_sim_cell_destroy.
+ * @retval MI_ERR_INVALID  a bad description or params (message in err)
+ * @retval MI_ERR_NOMEM */
+mi_status mi_sim_cell_create(const mi_sim_cell_desc *d, const mi_sim_params *p,
+                             mi_sim_cell **out, char *err, size_t err_sz);
+void mi_sim_cell_destroy(mi_sim_cell *c);
+
+/* Hand in an inbound joint command (validated, counted; see sim/command.h),
+ * received at the cell's current time.
+ * @retval MI_OK or MI_ERR_REJECTED */
+mi_status mi_sim_cell_command(mi_sim_cell *c, const mi_sim_cmd_in *cmd);
+
+/* One physics step: arrivals, watchdog, actuation, physics, parts leaving,
+ * sensor sampling. */
+mi_status mi_sim_cell_step(mi_sim_cell *c);
+
+/* Cell time in ns (steps * physics period). */
+int64_t mi_sim_cell_time_ns(const mi_sim_cell *c);
+int64_t mi_sim_cell_period_ns(const mi_sim_cell *c);
+
+/* Samples due for publication at the current time, oldest first; each
+ * returns true when it wrote one. Call until false after each step. */
+bool mi_sim_cell_pop_joint_state(mi_sim_cell *c, mi_sim_joint_sample *out);
+bool mi_sim_cell_pop_part_poses(mi_sim_cell *c, mi_sim_parts_sample *out);
+bool mi_sim_cell_pop_wrench(mi_sim_cell *c, mi_sim_wrench_sample *out);
+bool mi_sim_cell_pop_zone(mi_sim_cell *c, mi_sim_zone_sample *out);
+
+/* Counters (a copy). */
+mi_sim_cell_stats mi_sim_cell_stats_get(const mi_sim_cell *c);
+
+/* The model's joint names (n_joints of them; owned by the cell). */
+const char *const *mi_sim_cell_joint_names(const mi_sim_cell *c);
+int mi_sim_cell_joints(const mi_sim_cell *c);
+
+/* The physics world, for tests and diagnostics (owned by the cell). */
+mi_bt_world *mi_sim_cell_world(mi_sim_cell *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MI_SIM_CELL_H */
