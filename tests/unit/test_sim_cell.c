@@ -299,9 +299,34 @@ static void test_params_table_is_valid(void **state) {
                    MI_ERR_RANGE);
 }
 
+static void test_plant_params_file(void **state) {
+  (void)state;
+  mi_sim_params p;
+  char err[512] = "";
+  mi_status st = mi_params_load_file(mi_sim_params_table(), NULL,
+                                     MIRAI_SOURCE_DIR "/tests/data/sim_plant.yaml", &p, err,
+                                     sizeof err);
+  if (st != MI_OK) fail_msg("%s", err);
+  assert_int_equal(p.seed, 42);
+  assert_int_equal(p.time_mode, MI_SIM_TIME_LOCKSTEP);
+  assert_true(p.payload_mass_error_kg == 0.35);
+  assert_int_equal(p.joint_friction_nm.n, 3);
+  assert_int_equal(p.person_enter_s.n, 2);
+  assert_true(p.person_leave_s.v[1] == 32.5);
+  assert_true(p.watchdog_timeout_ms == 50.0);
+  assert_true(p.physics_hz == 1000.0); /* untouched: the default */
+  /* a typo is an error that names the key */
+  st = mi_params_apply_string(mi_sim_params_table(), NULL,
+                              "sim:\n  ros__parameters:\n    noise:\n      joint_positon: 0.1\n",
+                              "typo.yaml", &p, err, sizeof err);
+  assert_int_equal(st, MI_ERR_PARSE);
+  assert_non_null(strstr(err, "joint_positon"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_params_table_is_valid),
+      cmocka_unit_test(test_plant_params_file),
       cmocka_unit_test(test_same_seed_identical_streams),
       cmocka_unit_test(test_parts_ride_the_conveyor),
       cmocka_unit_test(test_watchdog_holds_the_arm),
