@@ -387,8 +387,22 @@ void mi_params_print_markdown(const mi_param_table *t, FILE *f) {
     const mi_param_def *d = &t->defs[i];
     char rng[64];
     range_text(d, rng, sizeof rng);
+    /* a choice list "a|b" would split the Markdown row: write it "a, b" */
+    char choices[256] = "";
+    if (d->type == MI_PARAM_ENUM) {
+      size_t j = 0;
+      for (const char *c = d->choices; *c && j + 3 < sizeof choices; c++) {
+        if (*c == '|') {
+          choices[j++] = ',';
+          choices[j++] = ' ';
+        } else {
+          choices[j++] = *c;
+        }
+      }
+      choices[j] = '\0';
+    }
     fprintf(f, "| `%s` | %s | `%s` | %s | %s | %s |\n", d->name, k_type_names[d->type], d->def,
-            d->type == MI_PARAM_ENUM ? d->choices : rng, d->unit ? d->unit : "",
+            d->type == MI_PARAM_ENUM ? choices : rng, d->unit ? d->unit : "",
             d->doc ? d->doc : "");
   }
 }

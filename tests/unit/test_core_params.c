@@ -172,6 +172,7 @@ static void test_help_and_dump_round_trip(void **state) {
   mi_params_print_markdown(&k_table, f);
   fclose(f);
   assert_non_null(strstr(buf, "| `planner.samples` | int | `1024` |"));
+  assert_non_null(strstr(buf, "| `planner.kind` | choice | `mppi` | mppi, cem, ps |"));
   free(buf);
 
   /* dump the effective values and load them back: same struct */
