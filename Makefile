@@ -3,7 +3,7 @@
 #   make run    install missing Debian packages, configure, build, run the main job
 #   make test   install missing Debian packages, configure, build, run every test
 #
-# Other targets: build, deps, sanitize, clean.
+# Other targets: build, deps, sanitize, fuzz, clean.
 
 BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
@@ -14,10 +14,10 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEB_BUILD = cmake make gcc g++ pkg-config libyaml-dev \
             cyclonedds-dev cyclonedds-tools libopenblas-dev liblapacke-dev libccd-dev \
             libbullet-dev libxml2-dev libcmocka-dev
-DEB_PEERS = libmujoco-dev rt-tests
+DEB_PEERS = libmujoco-dev rt-tests clang libclang-rt-14-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_PEERS)
 
-.PHONY: all deps build run test sanitize clean
+.PHONY: all deps build run test sanitize fuzz clean
 
 all: build
 
@@ -61,5 +61,21 @@ sanitize: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
 
+# every libFuzzer harness for FUZZ_SECONDS each (clang build in build-fuzz/);
+# a crash stops with the reproducer in build-fuzz/ (keep it in tests/fuzz/corpus/<name>/)
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DMIRAI_FUZZ=ON \
+	  -DMIRAI_CUDA=OFF -DMIRAI_BUILD_BENCH=OFF $(CMAKE_ARGS)
+	cmake --build build-fuzz -j $(JOBS)
+	@set -e; for f in build-fuzz/tests/fuzz_*; do \
+	  name=$${f##*/fuzz_}; mkdir -p build-fuzz/corpus/$$name; \
+	  echo "fuzz $$name: $(FUZZ_SECONDS) s"; \
+	  rc=0; (cd build-fuzz && ./tests/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	     -print_final_stats=1 corpus/$$name ../tests/fuzz/corpus/$$name > fuzz_$$name.log 2>&1) || rc=$$?; \
+	  tail -n 8 build-fuzz/fuzz_$$name.log; \
+	  if [ $$rc -ne 0 ]; then echo "fuzz $$name: FAILED (see build-fuzz/fuzz_$$name.log)"; exit 1; fi; \
+	done
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

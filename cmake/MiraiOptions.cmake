@@ -43,6 +43,17 @@ if(MIRAI_SANITIZE)
   message(STATUS "mirai: sanitizers ${MIRAI_SANITIZE}")
 endif()
 
+# fuzzing: every library is instrumented for coverage, the fuzz_<name>
+# targets link libFuzzer (tests/CMakeLists.txt: mirai_add_fuzzer)
+option(MIRAI_FUZZ "Build libFuzzer targets (needs clang: CC=clang CXX=clang++)" OFF)
+if(MIRAI_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "MIRAI_FUZZ=ON needs clang (configure with CC=clang CXX=clang++)")
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fsanitize=fuzzer-no-link,address,undefined;-fno-omit-frame-pointer>")
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # CUDA: AUTO enables it when nvcc is found; ON requires it
 set(MIRAI_HAVE_CUDA OFF)
 if(NOT MIRAI_CUDA STREQUAL "OFF")
