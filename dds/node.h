@@ -68,7 +68,7 @@
 
 #include "core/clock.h"
 #include "core/status.h"
-#include "dds/config.h"
+#include "dds/domain.h"
 #include "dds/dds.h"
 #include "dds/msgs.h"
 #include "dds/qos.h"
@@ -98,7 +98,7 @@ typedef struct mi_dds_counters {
 
 typedef struct mi_dds_node_opts {
   const char *name;      /* required; [A-Za-z_][A-Za-z0-9_]*, < MI_DDS_NAME_MAX */
-  mi_dds_params dds;     /* domain, config, use_sim_time (config.h) */
+  mi_dds_params dds;     /* domain, config, use_sim_time (domain.h) */
   /* With dds.use_sim_time: a sim clock the caller drives (borrowed, must
    * outlive the node). NULL: the node subscribes /clock and drives its own. */
   mi_simclock *simclock;

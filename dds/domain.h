@@ -1,4 +1,8 @@
-/* dds/config.h - which DDS domain a process joins, and how.
+/* dds/domain.h - which DDS domain a process joins, and how.
+ *
+ * (Not "config.h": Cyclone's own headers include "dds/config.h", and this
+ * folder is on the include path, so mirai must never have dds/config.h,
+ * dds/dds.h, dds/export.h, dds/features.h or dds/version.h.)
  *
  * The default domain configuration keeps every packet on this machine:
  * interface lo, multicast off, unicast discovery to 127.0.0.1, participant
@@ -11,8 +15,8 @@
  * Every node embeds a mi_dds_params and adds MI_DDS_PARAM_ROWS to its params
  * table, so these three params read the same in every node's params file.
  */
-#ifndef MI_DDS_CONFIG_H
-#define MI_DDS_CONFIG_H
+#ifndef MI_DDS_DOMAIN_H
+#define MI_DDS_DOMAIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -79,4 +83,4 @@ mi_status mi_dds_resolve(const mi_dds_params *p, mi_dds_resolved *out, char *err
 }
 #endif
 
-#endif /* MI_DDS_CONFIG_H */
+#endif /* MI_DDS_DOMAIN_H */
