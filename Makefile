@@ -42,6 +42,14 @@ deps:
 	  fi; \
 	fi
 
+# the reference MCAP reader (@mcap/core) for a cross-check test; optional:
+# without npm, or offline, that one test reports itself skipped
+	@if command -v npm >/dev/null 2>&1 && [ ! -d $(BUILD)/tools/node_modules/@mcap/core ]; then \
+	  mkdir -p $(BUILD)/tools && \
+	  (timeout 120 npm install --silent --no-audit --no-fund --prefix $(BUILD)/tools @mcap/core@2 >/dev/null 2>&1 || \
+	   echo "mirai: could not install @mcap/core (npm); the MCAP cross-check will be skipped"); \
+	fi
+
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
