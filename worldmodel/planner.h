@@ -1,0 +1,201 @@
+/* worldmodel/planner.h - sampling planners over spline knots: MPPI (default),
+ * CEM and predictive sampling, on a pluggable rollout "system" and the CPU
+ * worker pool.
+ *
+ * Control parameterisation. A candidate is `knots` knots of an nu-vector
+ * (for the arm: joint position references [rad or m], tracked in the rollout
+ * by a PD law with torque limits, see rollout.h), spread evenly over the
+ * horizon H*dt: knot j sits at t_j = j * H*dt / (knots - 1). Between knots
+ * the reference is interpolated (spline: zero-order hold, linear, or cubic
+ * Hermite with finite-difference slopes, as MuJoCo MPC does). A candidate is
+ * stored as knots x nu floats, candidate after candidate.
+ *
+ * Sampling. Candidate 0 is the current mean (the nominal plan); candidate
+ * k >= 1 is clamp(mean + std .* eps_k) with eps a standard normal drawn by
+ * Philox keyed by the seed, counter (knot, k, iteration, joint/4): a pure
+ * function of (seed, iteration, k, knot), so the samples are the same
+ * whatever thread draws them and on CPU and GPU. Costs are computed per
+ * candidate, independently; the update (weights, means, sorting) runs on
+ * the calling thread in a fixed order. Hence for a given seed the plan is
+ * bit-identical whatever the number of threads.
+ *
+ * Updates per iteration, S_k the candidates' costs:
+ *   mppi: w_k = exp(-(S_k - S_min) / lambda), mean = sum w_k U_k / sum w_k;
+ *         lambda = temperature (absolute) or temperature * (mean(S) - S_min)
+ *         (temperature_scale: spread, the default, invariant to cost scale).
+ *   cem:  mean and std of the `elites` cheapest candidates, smoothed by
+ *         cem_alpha towards the old values, std floored at cem_min_std * noise.
+ *   ps:   mean = the cheapest candidate (predictive sampling).
+ * Warm start: mi_planner_shift re-knots the mean at times shifted by the
+ * time elapsed since the last plan (the tail holds the last knot).
+ *
+ * Ownership and threads: a planner owns its buffers, allocated once in
+ * mi_planner_create; mi_planner_iterate does not allocate. One thread at a
+ * time uses a planner; the system's eval runs on the pool's workers.
+ */
+#ifndef MI_WM_PLANNER_H
+#define MI_WM_PLANNER_H
+
+#include <stdint.h>
+
+#include "core/hd.h"
+#include "core/params.h"
+#include "core/status.h"
+#include "worldmodel/cost.h"
+#include "worldmodel/pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mi_planner_kind { MI_PLANNER_MPPI = 0, MI_PLANNER_CEM = 1, MI_PLANNER_PS = 2 } mi_planner_kind;
+typedef enum mi_backend_kind { MI_BACKEND_AUTO = 0, MI_BACKEND_CPU = 1, MI_BACKEND_CUDA = 2 } mi_backend_kind;
+typedef enum mi_spline_kind { MI_SPLINE_ZERO = 0, MI_SPLINE_LINEAR = 1, MI_SPLINE_CUBIC = 2 } mi_spline_kind;
+typedef enum mi_temp_scale { MI_TEMP_SPREAD = 0, MI_TEMP_ABSOLUTE = 1 } mi_temp_scale;
+
+/* most knots and control dimensions a planner accepts */
+#define MI_PLANNER_MAX_KNOTS 32
+#define MI_PLANNER_MAX_NU 32
+
+/* the planner's params (rows in mi_planner_params_table, section
+ * `planner.*`, `cost.*` and `rollout.*` of the predictor's params) */
+typedef struct mi_planner_params {
+  int kind;          /* mi_planner_kind */
+  int backend;       /* mi_backend_kind */
+  int spline;        /* mi_spline_kind */
+  int temp_scale;    /* mi_temp_scale */
+  int64_t K;         /* candidates per iteration */
+  int64_t H;         /* rollout steps */
+  int64_t knots;     /* spline knots over the horizon */
+  int64_t iterations;/* planner iterations per mi_planner_optimize */
+  int64_t elites;    /* cem */
+  int64_t threads;   /* cpu pool; 0: all cores */
+  int64_t block;     /* candidates per pool task (fixed blocks: determinism) */
+  int64_t seed;
+  double dt;         /* rollout step [s] */
+  double temperature;
+  mi_param_doubles noise; /* per control dimension (one value: all) */
+  double cem_alpha;       /* smoothing of mean and std, 0: none */
+  double cem_min_std;     /* floor on std, fraction of noise */
+  /* rollout (rollout.h) */
+  int64_t substeps;       /* integrator substeps per rollout step */
+  mi_param_doubles kp;    /* PD stiffness per joint [N m/rad] */
+  mi_param_doubles kd;    /* PD damping per joint [N m s/rad] */
+  /* cost weights (cost.h) */
+  double w_ee_pos, w_ee_rot, w_clearance, clearance_margin, w_zone, w_self;
+  double w_qlim, w_vlim, w_tlim, w_effort, w_vel, w_smooth, w_terminal;
+} mi_planner_params;
+
+/* The params table (node "predictor"). */
+const mi_param_table *mi_planner_params_table(void);
+
+/* Defaults of every row. */
+mi_status mi_planner_params_defaults(mi_planner_params *p, char *err, size_t err_sz);
+
+/* The weights as the cost terms use them. */
+mi_cost_weights mi_planner_cost_weights(const mi_planner_params *p);
+
+/* Value i of a per-joint list: v[i], or its only item for every i, or def
+ * when empty. */
+double mi_planner_per_joint(const mi_param_doubles *d, int i, double def);
+
+/* The backend to use for `requested`: cpu for cpu and auto (this build has
+ * no cuda backend yet); *why receives a static sentence for the log line.
+ * @retval MI_ERR_DEVICE  cuda requested and not available */
+mi_status mi_planner_backend_resolve(int requested, int *chosen, const char **why);
+
+/* ---- the rollout system a planner optimises ---- */
+
+/* Cost of n candidates, k0 .. k0+n-1: U holds their knots (n x knots x nu,
+ * contiguous), cost[i] receives candidate k0+i's total cost. Called
+ * concurrently from the pool's workers on disjoint ranges; `worker` indexes
+ * the system's per-worker scratch. Must not allocate, must depend only on
+ * (U, its own fixed state), never on k0 or worker, for determinism. */
+typedef void (*mi_planner_eval_fn)(void *self, const float *U, int k0, int n, float *cost,
+                                   int worker);
+
+typedef struct mi_planner_system {
+  int nu;                 /* control dimension per knot */
+  const float *u_lo;      /* nu bounds on every knot, or NULL: none */
+  const float *u_hi;
+  mi_planner_eval_fn eval;
+  void *self;
+} mi_planner_system;
+
+typedef struct mi_planner mi_planner;
+
+typedef struct mi_planner_result {
+  float best_cost;     /* cheapest candidate of the last iteration */
+  float nominal_cost;  /* candidate 0 (the mean before the update) of the last iteration */
+  int iterations;      /* iterations run by this call */
+  uint32_t iteration;  /* the planner's iteration counter afterwards */
+} mi_planner_result;
+
+/* A planner for controls of dimension nu. Caller frees with
+ * mi_planner_destroy. The mean starts at zero; set it with mi_planner_reset.
+ * @retval MI_ERR_INVALID  out NULL, nu out of [1, MI_PLANNER_MAX_NU], knots out
+ *                         of [2, MI_PLANNER_MAX_KNOTS], K < 2, H < 1, dt <= 0,
+ *                         elites out of [1, K], noise with a count that is
+ *                         neither 0, 1 nor nu
+ * @retval MI_ERR_NOMEM */
+mi_status mi_planner_create(const mi_planner_params *pp, int nu, mi_planner **out);
+void mi_planner_destroy(mi_planner *p);
+
+/* Every knot of the mean to u0 (nu values; NULL: zeros), std back to noise.
+ * The iteration counter is kept (fresh noise). */
+void mi_planner_reset(mi_planner *p, const float *u0);
+
+/* Set the mean's knots (knots x nu values), std back to noise. */
+void mi_planner_set_knots(mi_planner *p, const float *knots);
+
+/* Run `iterations` iterations against sys on pool (NULL: the calling
+ * thread only). res may be NULL.
+ * @retval MI_ERR_INVALID  sys NULL or sys->nu differs from the planner's
+ * @retval MI_ERR_STATE    the pool is busy (mi_pool_run's) */
+mi_status mi_planner_optimize(mi_planner *p, const mi_planner_system *sys, mi_pool *pool,
+                              mi_planner_result *res);
+
+/* Warm start: move the plan's origin forward by elapsed_s. */
+void mi_planner_shift(mi_planner *p, double elapsed_s);
+
+/* The mean plan's knots (knots x nu), owned by the planner, valid until the
+ * next call that changes it. */
+const float *mi_planner_knots(const mi_planner *p);
+
+/* The plan's control at time t_s after its origin (clamped to the horizon). */
+void mi_planner_control_at(const mi_planner *p, double t_s, float *u);
+
+/* The cheapest candidate of the last iteration (knots x nu) and its cost. */
+const float *mi_planner_best(const mi_planner *p, float *cost);
+
+int mi_planner_knot_count(const mi_planner *p);
+int mi_planner_nu(const mi_planner *p);
+const mi_planner_params *mi_planner_get_params(const mi_planner *p);
+const char *mi_planner_kind_name(int kind);
+
+/* ---- spline evaluation, shared by rollouts on CPU and GPU ---- */
+
+/* Interpolate knot values at fractional knot position s in [0, knots-1]
+ * (clamped) for dimension j of a candidate's knots u (knots x nu). */
+MI_HDI float mi_spline_eval(const float *u, int knots, int nu, int j, int kind, float s) {
+  if (s <= 0.0f) return u[j];
+  float last = (float)(knots - 1);
+  if (s >= last) return u[(knots - 1) * nu + j];
+  int i = (int)s;
+  float f = s - (float)i;
+  float a = u[i * nu + j], b = u[(i + 1) * nu + j];
+  if (kind == MI_SPLINE_ZERO) return a;
+  if (kind == MI_SPLINE_LINEAR) return a + f * (b - a);
+  /* cubic Hermite, slopes by finite differences (one-sided at the ends) */
+  float ma = i > 0 ? 0.5f * (b - u[(i - 1) * nu + j]) : (b - a);
+  float mb = i + 2 < knots ? 0.5f * (u[(i + 2) * nu + j] - a) : (b - a);
+  float f2 = f * f, f3 = f2 * f;
+  return (2.0f * f3 - 3.0f * f2 + 1.0f) * a + (f3 - 2.0f * f2 + f) * ma +
+         (-2.0f * f3 + 3.0f * f2) * b + (f3 - f2) * mb;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MI_WM_PLANNER_H */
