@@ -1,0 +1,2 @@
+/* worldmodel/cell.c - the cell YAML loader (stub until the full loader lands). */
+#include "worldmodel/model.h"

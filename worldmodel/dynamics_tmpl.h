@@ -1,0 +1,386 @@
+/* worldmodel/dynamics_tmpl.h - the body of the per-candidate step, written
+ * once and instantiated per precision and lane type. Do not include directly:
+ * worldmodel/dynamics.h instantiates it for float (the rollout step, also
+ * compiled by nvcc) and double (the reference), worldmodel/dynamics_simd.c
+ * for SIMD vectors of floats (one candidate per lane).
+ *
+ * The includer defines:
+ *   MI_WM_S        scalar type of the model tables (float, double)
+ *   MI_WM_T        lane type of the state: MI_WM_S itself, or a GCC vector of it
+ *   MI_WM_DYN      the table struct (mi_wm_dynf, mi_wm_dynd)
+ *   MI_WM_SUF      name suffix (f, d, v4, v8)
+ *   MI_WM_FN       function qualifiers (MI_HDI for scalars)
+ *   MI_WM_C(x)     the constant x as an MI_WM_T
+ *   MI_WM_SINCOS(x, s, c)   *s = sin x, *c = cos x, lane-wise
+ *   MI_WM_MIN(a, b), MI_WM_MAX(a, b)  lane-wise
+ * No branch depends on a lane's value, so every lane runs the same code.
+ */
+
+#define MI_WM_CAT2_(a, b) a##_##b
+#define MI_WM_CAT_(a, b) MI_WM_CAT2_(a, b)
+#define MI_WM_N(name) MI_WM_CAT_(name, MI_WM_SUF)
+
+#define V3 MI_WM_N(mi_wm_v3)
+#define M3 MI_WM_N(mi_wm_m3)
+#define T MI_WM_T
+#define S MI_WM_S
+
+typedef struct V3 {
+  T x, y, z;
+} V3;
+/* row-major 3x3 */
+typedef struct M3 {
+  T m[9];
+} M3;
+
+MI_WM_FN V3 MI_WM_N(mi_wm_v3_make)(T x, T y, T z) {
+  V3 r;
+  r.x = x;
+  r.y = y;
+  r.z = z;
+  return r;
+}
+MI_WM_FN V3 MI_WM_N(mi_wm_v3_add)(V3 a, V3 b) {
+  return MI_WM_N(mi_wm_v3_make)(a.x + b.x, a.y + b.y, a.z + b.z);
+}
+MI_WM_FN V3 MI_WM_N(mi_wm_v3_sub)(V3 a, V3 b) {
+  return MI_WM_N(mi_wm_v3_make)(a.x - b.x, a.y - b.y, a.z - b.z);
+}
+MI_WM_FN V3 MI_WM_N(mi_wm_v3_scale)(V3 a, T s) {
+  return MI_WM_N(mi_wm_v3_make)(a.x * s, a.y * s, a.z * s);
+}
+MI_WM_FN V3 MI_WM_N(mi_wm_v3_cross)(V3 a, V3 b) {
+  return MI_WM_N(mi_wm_v3_make)(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z,
+                                a.x * b.y - a.y * b.x);
+}
+MI_WM_FN T MI_WM_N(mi_wm_v3_dot)(V3 a, V3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+/* r = M v */
+MI_WM_FN V3 MI_WM_N(mi_wm_m3_mulv)(const M3 *a, V3 v) {
+  return MI_WM_N(mi_wm_v3_make)(a->m[0] * v.x + a->m[1] * v.y + a->m[2] * v.z,
+                                a->m[3] * v.x + a->m[4] * v.y + a->m[5] * v.z,
+                                a->m[6] * v.x + a->m[7] * v.y + a->m[8] * v.z);
+}
+/* r = M^T v */
+MI_WM_FN V3 MI_WM_N(mi_wm_m3_tmulv)(const M3 *a, V3 v) {
+  return MI_WM_N(mi_wm_v3_make)(a->m[0] * v.x + a->m[3] * v.y + a->m[6] * v.z,
+                                a->m[1] * v.x + a->m[4] * v.y + a->m[7] * v.z,
+                                a->m[2] * v.x + a->m[5] * v.y + a->m[8] * v.z);
+}
+/* r = A B */
+MI_WM_FN void MI_WM_N(mi_wm_m3_mul)(const M3 *a, const M3 *b, M3 *r) {
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      r->m[3 * i + j] = a->m[3 * i] * b->m[j] + a->m[3 * i + 1] * b->m[3 + j] +
+                        a->m[3 * i + 2] * b->m[6 + j];
+}
+/* r = A B^T */
+MI_WM_FN void MI_WM_N(mi_wm_m3_mul_bt)(const M3 *a, const M3 *b, M3 *r) {
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      r->m[3 * i + j] = a->m[3 * i] * b->m[3 * j] + a->m[3 * i + 1] * b->m[3 * j + 1] +
+                        a->m[3 * i + 2] * b->m[3 * j + 2];
+}
+/* r = P A with P = skew(p) (P x = p cross x), column by column */
+MI_WM_FN void MI_WM_N(mi_wm_m3_skewmul)(V3 p, const M3 *a, M3 *r) {
+  for (int j = 0; j < 3; j++) {
+    V3 c = MI_WM_N(mi_wm_v3_make)(a->m[j], a->m[3 + j], a->m[6 + j]);
+    V3 o = MI_WM_N(mi_wm_v3_cross)(p, c);
+    r->m[j] = o.x;
+    r->m[3 + j] = o.y;
+    r->m[6 + j] = o.z;
+  }
+}
+
+/* The pose of body i in its parent body (rotation R: body axes in parent
+ * coordinates, row-major; p: body origin in parent coordinates) at joint
+ * position q. Revolute: R = tree_rot Rz(q); prismatic: p = tree_pos + q z. */
+MI_WM_FN void MI_WM_N(mi_wm_joint_pose)(const MI_WM_DYN *d, int i, T q, M3 *R, V3 *p) {
+  const S *t = d->tree_rot[i];
+  if (d->prismatic[i]) {
+    for (int k = 0; k < 9; k++) R->m[k] = MI_WM_C(0) + t[k];
+    *p = MI_WM_N(mi_wm_v3_make)(d->tree_pos[i][0] + q * t[2], d->tree_pos[i][1] + q * t[5],
+                                d->tree_pos[i][2] + q * t[8]);
+  } else {
+    T s, c;
+    MI_WM_SINCOS(q, &s, &c);
+    for (int r = 0; r < 3; r++) {
+      R->m[3 * r + 0] = t[3 * r] * c + t[3 * r + 1] * s;
+      R->m[3 * r + 1] = t[3 * r + 1] * c - t[3 * r] * s;
+      R->m[3 * r + 2] = MI_WM_C(0) + t[3 * r + 2];
+    }
+    *p = MI_WM_N(mi_wm_v3_make)(MI_WM_C(0) + d->tree_pos[i][0], MI_WM_C(0) + d->tree_pos[i][1],
+                                MI_WM_C(0) + d->tree_pos[i][2]);
+  }
+}
+
+/* Forward kinematics: world pose of every body (R[i] body axes in world,
+ * row-major; p[i] origin in world). */
+MI_WM_FN void MI_WM_N(mi_wm_fk)(const MI_WM_DYN *d, const T *q, M3 *R, V3 *p) {
+  for (int i = 0; i < d->ndof; i++) {
+    M3 Rl;
+    V3 pl;
+    MI_WM_N(mi_wm_joint_pose)(d, i, q[i], &Rl, &pl);
+    int par = d->parent[i];
+    if (par < 0) {
+      R[i] = Rl;
+      p[i] = pl;
+    } else {
+      MI_WM_N(mi_wm_m3_mul)(&R[par], &Rl, &R[i]);
+      p[i] = MI_WM_N(mi_wm_v3_add)(p[par], MI_WM_N(mi_wm_m3_mulv)(&R[par], pl));
+    }
+  }
+}
+
+/* World positions of the collision spheres, structure of arrays: xyz[3*s],
+ * xyz[3*s+1], xyz[3*s+2] for sphere s. R, p from mi_wm_fk. */
+MI_WM_FN void MI_WM_N(mi_wm_spheres)(const MI_WM_DYN *d, const M3 *R, const V3 *p, T *xyz) {
+  for (int s = 0; s < d->nsphere; s++) {
+    int b = d->sphere_body[s];
+    V3 c = MI_WM_N(mi_wm_v3_make)(MI_WM_C(0) + d->sphere_c[s][0], MI_WM_C(0) + d->sphere_c[s][1],
+                                  MI_WM_C(0) + d->sphere_c[s][2]);
+    if (b >= 0) c = MI_WM_N(mi_wm_v3_add)(p[b], MI_WM_N(mi_wm_m3_mulv)(&R[b], c));
+    xyz[3 * s] = c.x;
+    xyz[3 * s + 1] = c.y;
+    xyz[3 * s + 2] = c.z;
+  }
+}
+
+/* World pose of the tool frame: rot (row-major 3x3) and pos. */
+MI_WM_FN void MI_WM_N(mi_wm_ee)(const MI_WM_DYN *d, const M3 *R, const V3 *p, M3 *rot, V3 *pos) {
+  M3 E;
+  for (int k = 0; k < 9; k++) E.m[k] = MI_WM_C(0) + d->ee_rot[k];
+  V3 e = MI_WM_N(mi_wm_v3_make)(MI_WM_C(0) + d->ee_pos[0], MI_WM_C(0) + d->ee_pos[1],
+                                MI_WM_C(0) + d->ee_pos[2]);
+  int b = d->ee_body;
+  if (b < 0) {
+    *rot = E;
+    *pos = e;
+  } else {
+    MI_WM_N(mi_wm_m3_mul)(&R[b], &E, rot);
+    *pos = MI_WM_N(mi_wm_v3_add)(p[b], MI_WM_N(mi_wm_m3_mulv)(&R[b], e));
+  }
+}
+
+/* Articulated-body forward dynamics (Featherstone, RBDA table 7.1) in body
+ * coordinates. tau is the total generalized force on each joint (applied
+ * plus passive); h_implicit > 0 adds h * damping to each joint's
+ * articulated inertia (implicit damping, as MuJoCo's Euler integrator
+ * does); 0 gives the plain forward dynamics qdd = M^-1 (tau - c(q, qd)). */
+MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, const T *tau,
+                                 S h_implicit, T *qdd) {
+  M3 R[MI_WM_MAX_DOF];
+  V3 p[MI_WM_MAX_DOF];
+  V3 vw[MI_WM_MAX_DOF], vl[MI_WM_MAX_DOF]; /* body velocity (angular, linear) */
+  V3 cw[MI_WM_MAX_DOF], cl[MI_WM_MAX_DOF]; /* velocity-product acceleration */
+  M3 IA[MI_WM_MAX_DOF], IB[MI_WM_MAX_DOF], ID[MI_WM_MAX_DOF]; /* [[A, B], [B^T, D]] */
+  V3 pn[MI_WM_MAX_DOF], pf[MI_WM_MAX_DOF]; /* bias force (torque, force) */
+  V3 Uw[MI_WM_MAX_DOF], Ul[MI_WM_MAX_DOF];
+  T Dinv[MI_WM_MAX_DOF], u[MI_WM_MAX_DOF];
+  const int n = d->ndof;
+  const T zero = MI_WM_C(0);
+
+  /* pass 1, outward: joint transforms, velocities, rigid-body inertias, bias forces */
+  for (int i = 0; i < n; i++) {
+    MI_WM_N(mi_wm_joint_pose)(d, i, q[i], &R[i], &p[i]);
+    V3 w, v;
+    int par = d->parent[i];
+    if (par < 0) {
+      w = MI_WM_N(mi_wm_v3_make)(zero, zero, zero);
+      v = w;
+    } else {
+      w = MI_WM_N(mi_wm_m3_tmulv)(&R[i], vw[par]);
+      v = MI_WM_N(mi_wm_m3_tmulv)(
+          &R[i], MI_WM_N(mi_wm_v3_add)(vl[par], MI_WM_N(mi_wm_v3_cross)(vw[par], p[i])));
+    }
+    /* S qd and c = v x (S qd) */
+    if (d->prismatic[i]) {
+      cw[i] = MI_WM_N(mi_wm_v3_make)(zero, zero, zero);
+      cl[i] = MI_WM_N(mi_wm_v3_make)(w.y * qd[i], -w.x * qd[i], zero);
+      v.z = v.z + qd[i];
+    } else {
+      cw[i] = MI_WM_N(mi_wm_v3_make)(w.y * qd[i], -w.x * qd[i], zero);
+      cl[i] = MI_WM_N(mi_wm_v3_make)(v.y * qd[i], -v.x * qd[i], zero);
+      w.z = w.z + qd[i];
+    }
+    vw[i] = w;
+    vl[i] = v;
+
+    /* rigid-body spatial inertia about the body origin */
+    const S *I = d->inertia[i];
+    const S m = d->mass[i];
+    const S hx = d->h[i][0], hy = d->h[i][1], hz = d->h[i][2];
+    M3 *A = &IA[i], *B = &IB[i], *D = &ID[i];
+    A->m[0] = zero + I[0]; A->m[1] = zero + I[3]; A->m[2] = zero + I[4];
+    A->m[3] = zero + I[3]; A->m[4] = zero + I[1]; A->m[5] = zero + I[5];
+    A->m[6] = zero + I[4]; A->m[7] = zero + I[5]; A->m[8] = zero + I[2];
+    B->m[0] = zero; B->m[1] = zero - hz; B->m[2] = zero + hy;
+    B->m[3] = zero + hz; B->m[4] = zero; B->m[5] = zero - hx;
+    B->m[6] = zero - hy; B->m[7] = zero + hx; B->m[8] = zero;
+    for (int k = 0; k < 9; k++) D->m[k] = zero;
+    D->m[0] = D->m[4] = D->m[8] = zero + m;
+
+    /* p = v x* (I v): I v = (Io w + h x v, m v + w x h) */
+    V3 hv = MI_WM_N(mi_wm_v3_make)(zero + hx, zero + hy, zero + hz);
+    V3 Iw = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(A, w), MI_WM_N(mi_wm_v3_cross)(hv, v));
+    V3 If = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_scale)(v, zero + m),
+                                  MI_WM_N(mi_wm_v3_cross)(w, hv));
+    pn[i] = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_cross)(w, Iw), MI_WM_N(mi_wm_v3_cross)(v, If));
+    pf[i] = MI_WM_N(mi_wm_v3_cross)(w, If);
+  }
+
+  /* pass 2, inward: articulated inertias and bias forces */
+  for (int i = n - 1; i >= 0; i--) {
+    M3 *A = &IA[i], *B = &IB[i], *D = &ID[i];
+    V3 uw, ul;
+    T Dj, pj;
+    if (d->prismatic[i]) {
+      /* U = IA e6 = (B col 2; D col 2) */
+      uw = MI_WM_N(mi_wm_v3_make)(B->m[2], B->m[5], B->m[8]);
+      ul = MI_WM_N(mi_wm_v3_make)(D->m[2], D->m[5], D->m[8]);
+      Dj = ul.z;
+      pj = pf[i].z;
+    } else {
+      /* U = IA e3 = (A col 2; B row 2) */
+      uw = MI_WM_N(mi_wm_v3_make)(A->m[2], A->m[5], A->m[8]);
+      ul = MI_WM_N(mi_wm_v3_make)(B->m[6], B->m[7], B->m[8]);
+      Dj = uw.z;
+      pj = pn[i].z;
+    }
+    Dj = Dj + h_implicit * d->damping[i];
+    T di = MI_WM_C(1) / Dj;
+    Uw[i] = uw;
+    Ul[i] = ul;
+    Dinv[i] = di;
+    u[i] = tau[i] - pj;
+    int par = d->parent[i];
+    if (par < 0) continue;
+
+    /* Ia = IA - U U^T / D */
+    V3 uws = MI_WM_N(mi_wm_v3_scale)(uw, di), uls = MI_WM_N(mi_wm_v3_scale)(ul, di);
+    T uwa[3] = {uw.x, uw.y, uw.z}, ula[3] = {ul.x, ul.y, ul.z};
+    T uwsa[3] = {uws.x, uws.y, uws.z}, ulsa[3] = {uls.x, uls.y, uls.z};
+    for (int r = 0; r < 3; r++)
+      for (int c = 0; c < 3; c++) {
+        A->m[3 * r + c] = A->m[3 * r + c] - uwsa[r] * uwa[c];
+        B->m[3 * r + c] = B->m[3 * r + c] - uwsa[r] * ula[c];
+        D->m[3 * r + c] = D->m[3 * r + c] - ulsa[r] * ula[c];
+      }
+    /* pa = pA + Ia c + U u / D */
+    T ud = u[i] * di;
+    V3 an = MI_WM_N(mi_wm_v3_add)(
+        MI_WM_N(mi_wm_v3_add)(pn[i], MI_WM_N(mi_wm_v3_scale)(uw, ud)),
+        MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(A, cw[i]), MI_WM_N(mi_wm_m3_mulv)(B, cl[i])));
+    V3 af = MI_WM_N(mi_wm_v3_add)(
+        MI_WM_N(mi_wm_v3_add)(pf[i], MI_WM_N(mi_wm_v3_scale)(ul, ud)),
+        MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_tmulv)(B, cw[i]), MI_WM_N(mi_wm_m3_mulv)(D, cl[i])));
+
+    /* to the parent: rotate (A' = R A R^T, ...), then shift the origin by p:
+     * A_p = A' - B' P + P B'^T - P D' P, B_p = B' + P D', D_p = D' */
+    M3 t, Ar, Br, Dr, BP, PBt, PD, PDP;
+    MI_WM_N(mi_wm_m3_mul)(&R[i], A, &t);
+    MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Ar);
+    MI_WM_N(mi_wm_m3_mul)(&R[i], B, &t);
+    MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Br);
+    MI_WM_N(mi_wm_m3_mul)(&R[i], D, &t);
+    MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Dr);
+    V3 pp = p[i];
+    MI_WM_N(mi_wm_m3_skewmul)(pp, &Dr, &PD);
+    /* P B'^T: skew(p) times transpose(B') */
+    {
+      M3 Bt;
+      for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++) Bt.m[3 * r + c] = Br.m[3 * c + r];
+      MI_WM_N(mi_wm_m3_skewmul)(pp, &Bt, &PBt);
+    }
+    /* B' P = -(P^T B'^T)^T = -(P B'^T)... use (B' P)^T = P^T B'^T = -P B'^T */
+    for (int r = 0; r < 3; r++)
+      for (int c = 0; c < 3; c++) BP.m[3 * r + c] = zero - PBt.m[3 * c + r];
+    /* P D' P = -(P (P D')^T) since D' symmetric: (P D')^T = D' P^T = -D' P */
+    {
+      M3 PDt;
+      for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++) PDt.m[3 * r + c] = PD.m[3 * c + r];
+      MI_WM_N(mi_wm_m3_skewmul)(pp, &PDt, &PDP);
+    }
+    M3 *Ap = &IA[par], *Bp = &IB[par], *Dp = &ID[par];
+    for (int k = 0; k < 9; k++) {
+      /* P D' P = P (D' P) = P (-(P D')^T) = -P (PD)^T */
+      Ap->m[k] = Ap->m[k] + Ar.m[k] - BP.m[k] + PBt.m[k] + PDP.m[k];
+      Bp->m[k] = Bp->m[k] + Br.m[k] + PD.m[k];
+      Dp->m[k] = Dp->m[k] + Dr.m[k];
+    }
+    V3 fp = MI_WM_N(mi_wm_m3_mulv)(&R[i], af);
+    V3 np = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(&R[i], an), MI_WM_N(mi_wm_v3_cross)(pp, fp));
+    pn[par] = MI_WM_N(mi_wm_v3_add)(pn[par], np);
+    pf[par] = MI_WM_N(mi_wm_v3_add)(pf[par], fp);
+  }
+
+  /* pass 3, outward: accelerations; the base accelerates at -gravity */
+  V3 aw[MI_WM_MAX_DOF], al[MI_WM_MAX_DOF];
+  for (int i = 0; i < n; i++) {
+    int par = d->parent[i];
+    V3 pw, pl;
+    if (par < 0) {
+      pw = MI_WM_N(mi_wm_v3_make)(zero, zero, zero);
+      pl = MI_WM_N(mi_wm_v3_make)(zero - d->gravity[0], zero - d->gravity[1],
+                                  zero - d->gravity[2]);
+    } else {
+      pw = aw[par];
+      pl = al[par];
+    }
+    V3 w = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_tmulv)(&R[i], pw), cw[i]);
+    V3 l = MI_WM_N(mi_wm_v3_add)(
+        MI_WM_N(mi_wm_m3_tmulv)(&R[i], MI_WM_N(mi_wm_v3_add)(pl, MI_WM_N(mi_wm_v3_cross)(pw, p[i]))),
+        cl[i]);
+    T a = (u[i] - MI_WM_N(mi_wm_v3_dot)(Uw[i], w) - MI_WM_N(mi_wm_v3_dot)(Ul[i], l)) * Dinv[i];
+    qdd[i] = a;
+    if (d->prismatic[i])
+      l.z = l.z + a;
+    else
+      w.z = w.z + a;
+    aw[i] = w;
+    al[i] = l;
+  }
+}
+
+/* Generalized force on each joint: the command clamped to the torque limit,
+ * minus damping and smooth Coulomb friction
+ *   tau_f = -friction * clamp(qd / friction_vel, -1, 1). */
+MI_WM_FN void MI_WM_N(mi_wm_joint_force)(const MI_WM_DYN *d, const T *qd, const T *tau_cmd,
+                                         T *tau) {
+  for (int i = 0; i < d->ndof; i++) {
+    T t = MI_WM_MIN(MI_WM_MAX(tau_cmd[i], MI_WM_C(0) - d->effort[i]), MI_WM_C(0) + d->effort[i]);
+    T s = MI_WM_MIN(MI_WM_MAX(qd[i] * (MI_WM_C(1) / d->friction_vel), MI_WM_C(-1)), MI_WM_C(1));
+    tau[i] = t - d->damping[i] * qd[i] - d->friction[i] * s;
+  }
+}
+
+/* One step of length dt in nsub substeps of semi-implicit Euler with
+ * implicit damping (as MuJoCo's mjINT_EULER): per substep h = dt / nsub,
+ *   qdd = ABA(q, qd, joint_force(qd, tau_cmd)) with D += h damping,
+ *   qd += h qdd, q += h qd.
+ * q and qd are updated in place; tau_cmd is held over the step. When qdd
+ * is not NULL it receives the last substep's accelerations. */
+MI_WM_FN void MI_WM_N(mi_wm_step)(const MI_WM_DYN *d, T *q, T *qd, const T *tau_cmd, S dt,
+                                  int nsub, T *qdd_out) {
+  T tau[MI_WM_MAX_DOF], qdd[MI_WM_MAX_DOF];
+  const S h = dt / (S)(nsub > 0 ? nsub : 1);
+  for (int s = 0; s < (nsub > 0 ? nsub : 1); s++) {
+    MI_WM_N(mi_wm_joint_force)(d, qd, tau_cmd, tau);
+    MI_WM_N(mi_wm_aba)(d, q, qd, tau, h, qdd);
+    for (int i = 0; i < d->ndof; i++) {
+      qd[i] = qd[i] + h * qdd[i];
+      q[i] = q[i] + h * qd[i];
+    }
+  }
+  if (qdd_out)
+    for (int i = 0; i < d->ndof; i++) qdd_out[i] = qdd[i];
+}
+
+#undef V3
+#undef M3
+#undef T
+#undef S
+#undef MI_WM_N
+#undef MI_WM_CAT_
+#undef MI_WM_CAT2_
