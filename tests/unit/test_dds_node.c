@@ -1,0 +1,350 @@
+/* tests/unit/test_dds_node.c - the node runtime over loopback DDS, in one
+ * process: pub -> sub, validation and counters, timers, freshness budgets,
+ * shutdown, container. Domain ids 10-14. */
+#define _GNU_SOURCE /* unsetenv */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "dds/node.h"
+
+#define WAIT_NS (5 * MI_NS_PER_S)
+
+static mi_dds_node *make_node(const char *name, int domain) {
+  mi_dds_node_opts o;
+  mi_dds_node_opts_init(&o, name);
+  o.dds.domain_id = domain;
+  mi_dds_node *n = NULL;
+  char err[256];
+  mi_status st = mi_dds_node_create(&o, &n, err, sizeof err);
+  if (st) print_error("node_create: %s\n", err);
+  assert_int_equal(st, MI_OK);
+  return n;
+}
+
+typedef struct js_rx {
+  int n;
+  double last_pos0;
+  uint32_t last_len;
+  char last_name0[32];
+  int64_t stamp_ns;
+} js_rx;
+
+static void on_js(const mi_msg_joint_state *js, const mi_dds_sample_info *info, void *user) {
+  js_rx *r = user;
+  assert_true(info->recv_mono_ns > 0);
+  r->n++;
+  r->last_len = js->position._length;
+  r->last_pos0 = js->position._length ? js->position._buffer[0] : NAN;
+  snprintf(r->last_name0, sizeof r->last_name0, "%s", js->name._length ? js->name._buffer[0] : "");
+  r->stamp_ns = mi_msg_time_to_ns(&js->header.stamp);
+}
+MI_DDS_TYPED_CB(on_js, mi_msg_joint_state);
+
+static mi_status spin_until(mi_dds_node *n, const int *counter, int want) {
+  int64_t end = mi_clock_mono_ns() + WAIT_NS;
+  while (*counter < want) {
+    if (mi_clock_mono_ns() > end) return MI_ERR_TIMEOUT;
+    mi_dds_spin_once(n, 50 * MI_NS_PER_MS);
+  }
+  return MI_OK;
+}
+
+/* keep-last 1: take each sample before the next overwrites it */
+static void spin_until_seen(mi_dds_node *n, mi_dds_sub *s, uint64_t total) {
+  int64_t end = mi_clock_mono_ns() + WAIT_NS;
+  mi_dds_counters c;
+  do {
+    mi_dds_spin_once(n, 20 * MI_NS_PER_MS);
+    mi_dds_sub_counters(s, &c);
+  } while (c.in + c.rejected < total && mi_clock_mono_ns() < end);
+}
+
+static void fill_js(mi_msg_joint_state *js, mi_dds_node *n, char **names, double *q, double *v,
+                    uint32_t nq, uint32_t nv) {
+  mi_msg_init(MI_MSG_JOINT_STATE, js);
+  js->header = mi_dds_node_header(n, "base");
+  js->name = MI_MSG_SEQ(dds_sequence_string, names, nq);
+  js->position = MI_MSG_SEQ(dds_sequence_double, q, nq);
+  js->velocity = MI_MSG_SEQ(dds_sequence_double, v, nv);
+}
+
+static void test_pub_sub_and_rejections(void **state) {
+  (void)state;
+  mi_dds_node *a = make_node("talker", 10);
+  mi_dds_node *b = make_node("listener", 10);
+  assert_int_equal(mi_dds_node_participant(a), mi_dds_node_participant(b));
+  assert_int_equal(mi_dds_node_domain(a), 10);
+
+  js_rx rx = {0};
+  mi_dds_sub *sub;
+  assert_int_equal(MI_DDS_SUBSCRIBE(b, "/joint_states", MI_QOS_COMMAND, on_js, &rx, &sub), MI_OK);
+  mi_dds_pub *pub;
+  assert_int_equal(mi_dds_pub_create(a, "joint_states", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, &pub),
+                   MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(pub, 1, WAIT_NS), MI_OK);
+
+  char *names[3] = {"j1", "j2", "j3"};
+  double q[3] = {0.5, -1.25, 2.0}, v[3] = {0, 0, 0};
+  mi_msg_joint_state js;
+  fill_js(&js, a, names, q, v, 3, 3);
+  assert_int_equal(MI_DDS_PUBLISH(pub, &js), MI_OK);
+  assert_int_equal(spin_until(b, &rx.n, 1), MI_OK);
+  assert_int_equal(rx.last_len, 3);
+  assert_true(rx.last_pos0 == 0.5);
+  assert_string_equal(rx.last_name0, "j1");
+
+  /* a NaN is rejected and counted; the node goes on */
+  q[1] = NAN;
+  assert_int_equal(mi_dds_publish(pub, &js), MI_OK);
+  spin_until_seen(b, sub, 2);
+  /* a length mismatch (2 velocities for 3 names) too */
+  q[1] = 0.0;
+  fill_js(&js, a, names, q, v, 3, 2);
+  assert_int_equal(mi_dds_publish(pub, &js), MI_OK);
+  spin_until_seen(b, sub, 3);
+  /* a stamp far in the future too */
+  fill_js(&js, a, names, q, v, 3, 3);
+  js.header.stamp = mi_msg_time_from_ns(mi_clock_wall_ns() + 60 * MI_NS_PER_S);
+  assert_int_equal(mi_dds_publish(pub, &js), MI_OK);
+  spin_until_seen(b, sub, 4);
+  /* then a good one arrives */
+  fill_js(&js, a, names, q, v, 3, 3);
+  q[0] = 7.0;
+  assert_int_equal(mi_dds_publish(pub, &js), MI_OK);
+  assert_int_equal(spin_until(b, &rx.n, 2), MI_OK);
+  assert_true(rx.last_pos0 == 7.0);
+
+  mi_dds_counters c;
+  mi_dds_sub_counters(sub, &c);
+  assert_int_equal(c.in, 2);
+  assert_int_equal(c.rejected, 3);
+  mi_dds_node_counters(b, &c);
+  assert_int_equal(c.in, 2);
+  assert_int_equal(c.rejected, 3);
+  mi_dds_node_counters(a, &c);
+  assert_int_equal(c.out, 5);
+
+  /* the wrong C type is refused before it reaches the wire */
+  mi_msg_pose p;
+  mi_msg_init(MI_MSG_POSE, &p);
+  assert_int_equal(MI_DDS_PUBLISH(pub, &p), MI_ERR_INVALID);
+
+  mi_dds_node_destroy(a);
+  mi_dds_node_destroy(b);
+}
+
+/* the application's own check */
+static bool names_known(const void *msg, void *user, char *why, size_t why_sz) {
+  (void)user;
+  const mi_msg_joint_state *js = msg;
+  for (uint32_t i = 0; i < js->name._length; i++) {
+    if (strncmp(js->name._buffer[i], "j", 1) != 0) {
+      snprintf(why, why_sz, "unknown joint '%s'", js->name._buffer[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+static void on_js_plain(const void *msg, const mi_dds_sample_info *info, void *user) {
+  (void)msg;
+  (void)info;
+  (*(int *)user)++;
+}
+
+static void test_app_check(void **state) {
+  (void)state;
+  mi_dds_node *n = make_node("checker", 11);
+  int got = 0;
+  mi_dds_sub_opts so = {.on_sample = on_js_plain, .user = &got, .check = names_known};
+  mi_dds_sub *sub;
+  assert_int_equal(mi_dds_sub_create_std(n, MI_TOPIC_JOINT_COMMANDS, &so, &sub), MI_OK);
+  mi_dds_pub *pub;
+  assert_int_equal(mi_dds_pub_create_std(n, MI_TOPIC_JOINT_COMMANDS, &pub), MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(pub, 1, WAIT_NS), MI_OK);
+  char *bad[1] = {"elbow"}, *good[1] = {"j1"};
+  double q[1] = {1};
+  mi_msg_joint_state js;
+  fill_js(&js, n, bad, q, q, 1, 1);
+  mi_dds_publish(pub, &js);
+  spin_until_seen(n, sub, 1);
+  fill_js(&js, n, good, q, q, 1, 1);
+  mi_dds_publish(pub, &js);
+  assert_int_equal(spin_until(n, &got, 1), MI_OK);
+  mi_dds_counters c;
+  mi_dds_sub_counters(sub, &c);
+  assert_int_equal(c.rejected, 1);
+  assert_int_equal(c.in, 1);
+  mi_dds_node_destroy(n);
+}
+
+typedef struct tick {
+  int n;
+  int64_t first, last;
+} tick;
+
+static void on_tick(mi_dds_timer *t, int64_t now, void *user) {
+  (void)t;
+  tick *k = user;
+  if (!k->n) k->first = now;
+  k->last = now;
+  k->n++;
+}
+
+static int g_stale;
+static void on_stale(mi_dds_sub *s, int64_t age, void *user) {
+  (void)s;
+  (void)user;
+  assert_true(age > 0);
+  g_stale++;
+}
+
+static void test_timer_and_freshness(void **state) {
+  (void)state;
+  mi_dds_node *n = make_node("timed", 12);
+  tick k = {0};
+  mi_dds_timer *t;
+  assert_int_equal(mi_dds_timer_create(n, 0, on_tick, &k, &t), MI_ERR_INVALID);
+  assert_int_equal(mi_dds_timer_create(n, 10 * MI_NS_PER_MS, on_tick, &k, &t), MI_OK);
+  /* a budget on a topic nobody writes: it must lapse once, not per round */
+  int got = 0;
+  mi_dds_sub_opts so = {.on_sample = on_js_plain, .user = &got, .max_age_ns = 50 * MI_NS_PER_MS,
+                        .on_stale = on_stale};
+  mi_dds_sub *sub;
+  assert_int_equal(mi_dds_sub_create_std(n, MI_TOPIC_JOINT_STATES, &so, &sub), MI_OK);
+  int64_t t0 = mi_clock_mono_ns();
+  while (mi_clock_mono_ns() - t0 < 300 * MI_NS_PER_MS) mi_dds_spin_once(n, 20 * MI_NS_PER_MS);
+  /* 10 ms period over 300 ms: about 30 ticks (scheduling noise allowed) */
+  assert_in_range(k.n, 20, 31);
+  double period_ms = (double)(k.last - k.first) / (k.n - 1) / 1e6;
+  assert_true(fabs(period_ms - 10.0) < 1.5);
+  assert_int_equal(g_stale, 1);
+  mi_dds_counters c;
+  mi_dds_sub_counters(sub, &c);
+  assert_int_equal(c.deadline_misses, 1);
+  mi_dds_node_destroy(n);
+}
+
+static void *stopper(void *arg) {
+  mi_clock_sleep_ns(100 * MI_NS_PER_MS);
+  mi_dds_shutdown();
+  (void)arg;
+  return NULL;
+}
+
+static void test_shutdown_and_container(void **state) {
+  (void)state;
+  mi_dds_node *a = make_node("one", 13), *b = make_node("two", 13);
+  tick ka = {0}, kb = {0};
+  mi_dds_timer *t;
+  assert_int_equal(mi_dds_timer_create(a, 5 * MI_NS_PER_MS, on_tick, &ka, &t), MI_OK);
+  assert_int_equal(mi_dds_timer_create(b, 5 * MI_NS_PER_MS, on_tick, &kb, &t), MI_OK);
+  mi_dds_container *c;
+  assert_int_equal(mi_dds_container_create(&c), MI_OK);
+  assert_int_equal(mi_dds_container_add(c, a), MI_OK);
+  assert_int_equal(mi_dds_container_add(c, b), MI_OK);
+  pthread_t th;
+  pthread_create(&th, NULL, stopper, NULL);
+  int64_t t0 = mi_clock_mono_ns();
+  assert_int_equal(mi_dds_container_run(c), MI_OK);
+  int64_t dt = mi_clock_mono_ns() - t0;
+  pthread_join(th, NULL);
+  assert_false(mi_dds_ok());
+  assert_true(dt < 2 * MI_NS_PER_S); /* shutdown wakes the executors at once */
+  assert_true(ka.n > 5 && kb.n > 5);
+  mi_dds_container_destroy(c);
+  mi_dds_reset_shutdown();
+  assert_true(mi_dds_ok());
+  /* after a reset a node spins again */
+  assert_int_equal(mi_dds_spin_once(a, 50 * MI_NS_PER_MS), MI_OK);
+  mi_dds_node_destroy(a);
+  mi_dds_node_destroy(b);
+}
+
+static void test_sim_time_timer(void **state) {
+  (void)state;
+  mi_simclock *sc = mi_simclock_create();
+  mi_dds_node_opts o;
+  mi_dds_node_opts_init(&o, "simmed");
+  o.dds.domain_id = 14;
+  o.dds.use_sim_time = true;
+  o.simclock = sc;
+  mi_dds_node *n;
+  assert_int_equal(mi_dds_node_create(&o, &n, NULL, 0), MI_OK);
+  assert_int_equal(mi_dds_node_clock(n)->kind, MI_CLOCK_SIM);
+  tick k = {0};
+  mi_dds_timer *t;
+  assert_int_equal(mi_dds_timer_create(n, 100 * MI_NS_PER_MS, on_tick, &k, &t), MI_OK);
+  /* no sim time passes: no tick however long we wait */
+  assert_int_equal(mi_dds_spin_once(n, 30 * MI_NS_PER_MS), MI_ERR_TIMEOUT);
+  assert_int_equal(k.n, 0);
+  /* sim time jumps 1 s: one tick, 9 periods counted as overruns */
+  mi_simclock_set(sc, MI_NS_PER_S);
+  assert_int_equal(mi_dds_spin_once(n, 30 * MI_NS_PER_MS), MI_OK);
+  assert_int_equal(k.n, 1);
+  assert_int_equal(k.last, MI_NS_PER_S);
+  mi_dds_counters c;
+  mi_dds_node_counters(n, &c);
+  assert_int_equal(c.timer_overruns, 9);
+  assert_int_equal(mi_dds_node_now(n), MI_NS_PER_S);
+  mi_dds_node_destroy(n);
+  mi_simclock_destroy(sc);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  mi_dds_node_opts o;
+  mi_dds_node *n = NULL;
+  char err[256];
+  mi_dds_node_opts_init(&o, "bad name");
+  assert_int_equal(mi_dds_node_create(&o, &n, err, sizeof err), MI_ERR_INVALID);
+  assert_non_null(strstr(err, "bad name"));
+  mi_dds_node_opts_init(&o, "ok");
+  o.dds.domain_id = 15;
+  snprintf(o.dds.config, sizeof o.dds.config, "nonsense");
+  assert_int_equal(mi_dds_node_create(&o, &n, err, sizeof err), MI_ERR_INVALID);
+  assert_non_null(strstr(err, "dds.config"));
+  snprintf(o.dds.config, sizeof o.dds.config, "file:///no/such/cyclone.xml");
+  assert_int_equal(mi_dds_node_create(&o, &n, err, sizeof err), MI_ERR_INVALID);
+  assert_non_null(strstr(err, "/no/such/cyclone.xml"));
+  assert_null(n);
+  /* a bad topic name */
+  n = make_node("topics", 15);
+  mi_dds_pub *p;
+  assert_int_equal(mi_dds_pub_create(n, "/bad name", MI_MSG_POSE, MI_QOS_STATE, &p),
+                   MI_ERR_INVALID);
+  assert_int_equal(mi_dds_pub_create(n, "/ok", MI_MSG_TYPE_COUNT, MI_QOS_STATE, &p),
+                   MI_ERR_INVALID);
+  /* the same domain with another configuration in one process is refused */
+  mi_dds_node_opts_init(&o, "other");
+  o.dds.domain_id = 15;
+  snprintf(o.dds.config, sizeof o.dds.config, "%s", "<CycloneDDS/>");
+  mi_dds_node *m = NULL;
+  assert_int_equal(mi_dds_node_create(&o, &m, err, sizeof err), MI_ERR_STATE);
+  assert_non_null(strstr(err, "another DDS configuration"));
+  mi_dds_node_destroy(n);
+}
+
+int main(void) {
+  unsetenv("CYCLONEDDS_URI");
+  unsetenv("ROS_DOMAIN_ID");
+  mi_log_set_level(MI_LOG_ERROR);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pub_sub_and_rejections),
+      cmocka_unit_test(test_app_check),
+      cmocka_unit_test(test_timer_and_freshness),
+      cmocka_unit_test(test_shutdown_and_container),
+      cmocka_unit_test(test_sim_time_timer),
+      cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
