@@ -364,6 +364,7 @@ MI_WM_FN void MI_WM_N(mi_wm_joint_force)(const MI_WM_DYN *d, const T *qd, const 
 MI_WM_FN void MI_WM_N(mi_wm_step)(const MI_WM_DYN *d, T *q, T *qd, const T *tau_cmd, S dt,
                                   int nsub, T *qdd_out) {
   T tau[MI_WM_MAX_DOF], qdd[MI_WM_MAX_DOF];
+  for (int i = 0; i < MI_WM_MAX_DOF; i++) tau[i] = qdd[i] = MI_WM_C(0); /* for the compiler */
   const S h = dt / (S)(nsub > 0 ? nsub : 1);
   for (int s = 0; s < (nsub > 0 ? nsub : 1); s++) {
     MI_WM_N(mi_wm_joint_force)(d, qd, tau_cmd, tau);
