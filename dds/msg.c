@@ -2,6 +2,7 @@
  * over them: init, fini, copy, equal, validate, time helpers. */
 #define _GNU_SOURCE /* strdup, strnlen */
 #include "dds/msgs.h"
+#include "dds/msg_priv.h"
 
 #include "core/clock.h"
 #include "core/hd.h"
@@ -12,13 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* every idlc sequence struct has this layout */
-typedef struct mi_seq_ {
-  uint32_t _maximum;
-  uint32_t _length;
-  void *_buffer;
-  bool _release;
-} mi_seq_;
 
 /* --- field tables ---------------------------------------------------------- */
 
@@ -176,7 +170,7 @@ mi_status mi_msg_type_find(const char *name, mi_msg_type *out) {
 
 /* --- walking helpers ------------------------------------------------------- */
 
-static size_t kind_size(mi_msg_kind k, mi_msg_type sub) {
+size_t mi_msg__kind_size(mi_msg_kind k, mi_msg_type sub) {
   switch (k) {
     case MI_MSGK_BOOL: return sizeof(bool);
     case MI_MSGK_U8: return sizeof(uint8_t);
@@ -213,6 +207,11 @@ static mi_status init_rec(mi_msg_type t, void *msg, bool owned) {
   return MI_OK;
 }
 
+mi_status mi_msg__init_owned(mi_msg_type t, void *msg) {
+  if (!mi_msg_info_of(t) || !msg) return MI_ERR_INVALID;
+  return init_rec(t, msg, true);
+}
+
 void mi_msg_init(mi_msg_type t, void *msg) {
   if (!mi_msg_info_of(t) || !msg) return;
   (void)init_rec(t, msg, false);
@@ -226,7 +225,7 @@ static void fini_rec(mi_msg_type t, void *msg) {
     if (f->seq) {
       mi_seq_ *s = (mi_seq_ *)p;
       unsigned char *buf = s->_buffer;
-      size_t isz = kind_size(f->kind, f->sub);
+      size_t isz = mi_msg__kind_size(f->kind, f->sub);
       if (buf) {
         for (uint32_t k = 0; k < s->_length; k++) {
           if (f->kind == MI_MSGK_STRING) {
@@ -283,7 +282,7 @@ static mi_status copy_rec(mi_msg_type t, void *dst, const void *src) {
     if (f->seq) {
       const mi_seq_ *ss = (const mi_seq_ *)s;
       mi_seq_ *ds = (mi_seq_ *)d;
-      size_t isz = kind_size(f->kind, f->sub);
+      size_t isz = mi_msg__kind_size(f->kind, f->sub);
       uint32_t n = ss->_length;
       if (n == 0) continue;
       unsigned char *buf = calloc(n, isz);
@@ -341,7 +340,7 @@ static bool scalar_equal(mi_msg_kind k, const void *a, const void *b) {
     return strcmp(sa ? sa : "", sb ? sb : "") == 0;
   }
   if (k == MI_MSGK_BOOL) return *(const bool *)a == *(const bool *)b;
-  return memcmp(a, b, kind_size(k, MI_MSG_TYPE_COUNT)) == 0;
+  return memcmp(a, b, mi_msg__kind_size(k, MI_MSG_TYPE_COUNT)) == 0;
 }
 
 static bool equal_rec(mi_msg_type t, const void *a, const void *b) {
@@ -353,7 +352,7 @@ static bool equal_rec(mi_msg_type t, const void *a, const void *b) {
     if (f->seq) {
       const mi_seq_ *sa = (const mi_seq_ *)pa, *sb = (const mi_seq_ *)pb;
       if (sa->_length != sb->_length) return false;
-      size_t isz = kind_size(f->kind, f->sub);
+      size_t isz = mi_msg__kind_size(f->kind, f->sub);
       const unsigned char *ba = sa->_buffer, *bb = sb->_buffer;
       for (uint32_t k = 0; k < sa->_length; k++) {
         bool eq = f->kind == MI_MSGK_STRUCT ? equal_rec(f->sub, ba + k * isz, bb + k * isz)
@@ -505,7 +504,7 @@ static mi_status validate_rec(mi_msg_type t, const void *msg, vctx *v) {
         return reject(v, " has %u items, more than %d", (unsigned)s->_length, MI_MSG_SEQ_MAX);
       if (s->_length && !s->_buffer) return reject(v, " has %u items and no buffer",
                                                    (unsigned)s->_length);
-      size_t isz = kind_size(f->kind, f->sub);
+      size_t isz = mi_msg__kind_size(f->kind, f->sub);
       size_t fl = strlen(v->path);
       for (uint32_t k = 0; k < s->_length; k++) {
         snprintf(v->path + fl, sizeof v->path - fl, "[%u]", (unsigned)k);
