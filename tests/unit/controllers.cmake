@@ -1,0 +1,20 @@
+# unit tests of controllers/ (one file per controllers file)
+if(TARGET mi_ctrl)
+  foreach(f traj monitor controller)
+    mirai_add_test(NAME test_controllers_${f}
+      SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_controllers_${f}.c
+      LIBS mirai::ctrl
+      LABELS unit TIMEOUT 60)
+  endforeach()
+  # the loop itself, with a counter around malloc (--wrap) proving that the
+  # loop thread allocates nothing
+  mirai_add_test(NAME test_controllers_rtloop
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_controllers_rtloop.c
+    LIBS mirai::ctrl
+    LABELS unit TIMEOUT 60)
+  # no builtin malloc: the compiler must not move the counter's flag around it
+  target_compile_options(test_controllers_rtloop PRIVATE -fno-builtin)
+  target_link_options(test_controllers_rtloop PRIVATE
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
+    -Wl,--wrap=aligned_alloc -Wl,--wrap=posix_memalign)
+endif()
