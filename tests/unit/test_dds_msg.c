@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "dds/msg_priv.h"
 #include "dds/node.h"
+#include "dds/ddsi/ddsi_serdata.h"
 
 /* --- random samples through the field tables ---------------------------------- */
 
@@ -372,6 +373,72 @@ static void test_dds_roundtrip_every_type(void **state) {
   mi_dds_node_destroy(n);
 }
 
+/* the bytes on the wire are ROS 2's: XCDR1 little endian, fields in the
+ * .msg order, strings with length and NUL, doubles aligned to 8 */
+static void test_wire_bytes(void **state) {
+  (void)state;
+  mi_dds_node_opts o;
+  mi_dds_node_opts_init(&o, "wire");
+  o.dds.domain_id = 17;
+  o.max_future_ns = 0;
+  mi_dds_node *n;
+  assert_int_equal(mi_dds_node_create(&o, &n, NULL, 0), MI_OK);
+  dds_entity_t pp = mi_dds_node_participant(n);
+  dds_entity_t tp = dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc,
+                                     "rt/test/wire", NULL, NULL);
+  assert_true(tp > 0);
+  dds_qos_t *q = mi_qos_create(MI_QOS_STATE);
+  dds_entity_t rd = dds_create_reader(pp, tp, q, NULL);
+  dds_delete_qos(q);
+  assert_true(rd > 0);
+  mi_dds_pub *pub;
+  assert_int_equal(mi_dds_pub_create(n, "/test/wire", MI_MSG_JOINT_STATE, MI_QOS_STATE, &pub),
+                   MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(pub, 1, 5 * MI_NS_PER_S), MI_OK);
+  char *names[1] = {"j1"};
+  double pos[1] = {0.5};
+  mi_msg_joint_state js;
+  mi_msg_init(MI_MSG_JOINT_STATE, &js);
+  js.header.stamp.sec = 1;
+  js.header.stamp.nanosec = 2;
+  js.header.frame_id = "a";
+  js.name = MI_MSG_SEQ(dds_sequence_string, names, 1);
+  js.position = MI_MSG_SEQ(dds_sequence_double, pos, 1);
+  assert_int_equal(mi_dds_publish(pub, &js), MI_OK);
+  struct ddsi_serdata *sd = NULL;
+  dds_sample_info_t si;
+  int64_t end = mi_clock_mono_ns() + 5 * MI_NS_PER_S;
+  dds_return_t k = 0;
+  while (k <= 0 && mi_clock_mono_ns() < end) {
+    k = dds_takecdr(rd, &sd, 1, &si, DDS_ANY_STATE);
+    if (k <= 0) mi_clock_sleep_ns(MI_NS_PER_MS);
+  }
+  assert_int_equal(k, 1);
+  static const unsigned char expect[] = {
+      0x00, 0x01, 0x00, 0x00,                         /* XCDR1, little endian */
+      0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, /* stamp: sec 1, nanosec 2 */
+      0x02, 0x00, 0x00, 0x00, 'a', 0x00, 0x00, 0x00,  /* frame_id "a" + pad */
+      0x01, 0x00, 0x00, 0x00,                         /* name: 1 item */
+      0x03, 0x00, 0x00, 0x00, 'j', '1', 0x00, 0x00,   /* "j1" + pad */
+      0x01, 0x00, 0x00, 0x00,                         /* position: 1 item */
+      0, 0, 0, 0, 0, 0, 0xe0, 0x3f,                   /* 0.5 at offset 32 */
+      0x00, 0x00, 0x00, 0x00,                         /* velocity: [] */
+      0x00, 0x00, 0x00, 0x00,                         /* effort: [] */
+  };
+  uint32_t sz = ddsi_serdata_size(sd);
+  assert_true(sz >= sizeof expect);
+  unsigned char got[128];
+  ddsi_serdata_to_ser(sd, 0, sizeof expect, got);
+  assert_memory_equal(got, expect, sizeof expect);
+  /* whatever follows is padding only */
+  unsigned char rest[8] = {0};
+  assert_true(sz - sizeof expect < sizeof rest);
+  ddsi_serdata_to_ser(sd, sizeof expect, sz - sizeof expect, rest);
+  for (uint32_t i = 0; i < sz - sizeof expect; i++) assert_int_equal(rest[i], 0);
+  ddsi_serdata_unref(sd);
+  mi_dds_node_destroy(n);
+}
+
 int main(void) {
   unsetenv("CYCLONEDDS_URI");
   mi_log_set_level(MI_LOG_ERROR);
@@ -383,6 +450,7 @@ int main(void) {
       cmocka_unit_test(test_from_yaml),
       cmocka_unit_test(test_time),
       cmocka_unit_test(test_dds_roundtrip_every_type),
+      cmocka_unit_test(test_wire_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
