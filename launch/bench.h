@@ -8,7 +8,8 @@
 #define MI_LAUNCH_BENCH_H
 
 /* X(name, function, one-line summary) */
-#define MI_BENCHES(X)
+#define MI_BENCHES(X) \
+  X(rtloop, mi_bench_rtloop, "controller loop wake-up latency beside cyclictest at the same interval")
 
 #define MI_BENCH_DECL_(name, fn, doc) int fn(int argc, char **argv);
 MI_BENCHES(MI_BENCH_DECL_)
