@@ -23,9 +23,13 @@ typedef struct urdf_ctx {
 static mi_status MI_PRINTF(4, 5)
     uerr(const urdf_ctx *c, xmlNode *el, const char *ctxname, const char *fmt, ...) {
   if (!c->err || c->err_sz == 0) return MI_ERR_PARSE;
-  int n = snprintf(c->err, c->err_sz, "%s:%ld: element <%s%s%s%s>: ", c->file,
+  /* the link or joint element itself: <joint name='x'>; a child of it: <axis> in 'x' */
+  int own = el && (!strcmp((const char *)el->name, "link") || !strcmp((const char *)el->name, "joint"));
+  int n = snprintf(c->err, c->err_sz, "%s:%ld: element <%s%s%s%s>%s%s%s: ", c->file,
                    el ? xmlGetLineNo(el) : 0L, el ? (const char *)el->name : "?",
-                   ctxname ? " name='" : "", ctxname ? ctxname : "", ctxname ? "'" : "");
+                   own && ctxname ? " name='" : "", own && ctxname ? ctxname : "",
+                   own && ctxname ? "'" : "", !own && ctxname ? " in '" : "",
+                   !own && ctxname ? ctxname : "", !own && ctxname ? "'" : "");
   if (n < 0 || (size_t)n >= c->err_sz) return MI_ERR_PARSE;
   va_list ap;
   va_start(ap, fmt);
