@@ -31,7 +31,7 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLES(S, noise, "planner.noise", "[0.1]", 0.0, 1e6, "rad", "sampling std dev per control dimension (one value: all)"),
     MI_P_DOUBLE(S, cem_alpha, "planner.cem_alpha", "0.1", 0.0, 1.0, NULL, "cem: weight of the old mean and std in the update"),
     MI_P_DOUBLE(S, cem_min_std, "planner.cem_min_std", "0.05", 0.0, 1.0, NULL, "cem: std floor, fraction of noise"),
-    MI_P_INT(S, substeps, "rollout.substeps", "4", 1, 100, NULL, "integrator substeps per rollout step (PD law re-evaluated each)"),
+    MI_P_INT(S, substeps, "rollout.substeps", "1", 1, 100, NULL, "integrator substeps per rollout step (PD law re-evaluated each)"),
     MI_P_DOUBLES(S, kp, "rollout.kp", "[100.0]", 0.0, 1e6, "N m/rad", "PD stiffness tracking the position references, per joint"),
     MI_P_DOUBLES(S, kd, "rollout.kd", "[10.0]", 0.0, 1e6, "N m s/rad", "PD damping, per joint"),
     MI_P_DOUBLE(S, w_ee_pos, "cost.ee_position", "100.0", 0.0, 1e9, "1/m^2", "end-effector distance to the goal, squared"),

@@ -1,7 +1,7 @@
 # unit tests of worldmodel/'s costs, planners, worker pool and rollouts
 # (engineer `plan`); the model/dynamics tests are in worldmodel.cmake
 if(TARGET mirai::wm)
-  foreach(f pool cost planner)
+  foreach(f pool cost planner rollout)
     mirai_add_test(NAME test_worldmodel_${f}
       SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_worldmodel_${f}.c
       LIBS mirai::wm

@@ -1,0 +1,316 @@
+/* tests/unit/test_worldmodel_rollout.c - the arm's rollout system on the
+ * 7-DOF arm of tests/data: the batch (SIMD lanes, AVX2 and baseline) scores
+ * candidates as the scalar path does; PD tracking settles; the ground
+ * clearance term bites only when a sphere is below the margin; MPPI, CEM and
+ * predictive sampling each lower the reach cost from random starts; one and
+ * two threads give bit-identical plans; no allocation-dependent state. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/philox.h"
+#include "worldmodel/dynamics.h"
+#include "worldmodel/model.h"
+#include "worldmodel/planner.h"
+#include "worldmodel/pool.h"
+#include "worldmodel/rollout.h"
+
+#define ARM MIRAI_SOURCE_DIR "/tests/data/wm_arm7.urdf"
+
+static mi_model *g_m;
+
+static int setup(void **state) {
+  (void)state;
+  char err[512];
+  g_m = mi_wm_model_load(ARM, NULL, err, sizeof err);
+  if (!g_m) fprintf(stderr, "%s\n", err);
+  return g_m ? 0 : -1;
+}
+static int teardown(void **state) {
+  (void)state;
+  mi_wm_model_free(g_m);
+  return 0;
+}
+
+static mi_planner_params arm_params(int kind, int K, int H) {
+  mi_planner_params pp;
+  char err[256];
+  assert_int_equal(mi_planner_params_defaults(&pp, err, sizeof err), MI_OK);
+  pp.kind = kind;
+  pp.K = K;
+  pp.H = H;
+  pp.block = 32;
+  pp.elites = K / 8;
+  pp.seed = 11;
+  return pp;
+}
+
+/* a random configuration within the limits, shrunk towards the middle */
+static void random_q(uint32_t i, float *q) {
+  const mi_wm_dynf *d = &g_m->dynf;
+  mi_philox_key key = mi_philox_key_from_seed(77);
+  for (int j0 = 0; j0 < d->ndof; j0 += 4) {
+    float u[4];
+    mi_philox_uniform4f(mi_philox_ctr_make(i, (uint32_t)j0, 0, 0), key, u);
+    for (int j = j0; j < j0 + 4 && j < d->ndof; j++) {
+      float mid = 0.5f * (d->lower[j] + d->upper[j]), half = 0.5f * (d->upper[j] - d->lower[j]);
+      q[j] = mid + 0.6f * half * (2.0f * u[j - j0] - 1.0f);
+    }
+  }
+}
+
+/* the batch path (lanes + scalar tail) and the scalar trajectory give the
+ * same costs (up to float rounding and fused multiply-adds) */
+static void check_batch_matches_scalar(void) {
+  mi_planner_params pp = arm_params(MI_PLANNER_MPPI, 37, 20);
+  mi_rollout *r = NULL;
+  assert_int_equal(mi_rollout_create(g_m, &pp, 1, 40, &r), MI_OK);
+  const int n = mi_rollout_ndof(r), kn = (int)pp.knots * n;
+  float q0[MI_WM_MAX_DOF], goal_q[MI_WM_MAX_DOF], goal[3];
+  random_q(1, q0);
+  random_q(2, goal_q);
+  mi_rollout_ee_position(r, goal_q, goal);
+  float quat[4] = {0.0f, 1.0f, 0.0f, 0.0f};
+  mi_rollout_set_goal(r, goal, quat);
+  float qd0[MI_WM_MAX_DOF] = {0.1f, -0.2f, 0.3f, 0.0f, 0.5f, -0.1f, 0.2f};
+  assert_int_equal(mi_rollout_set_state(r, q0, qd0), MI_OK);
+  float U[37 * 4 * MI_WM_MAX_DOF], cost[37];
+  for (int k = 0; k < 37; k++)
+    for (int i = 0; i < kn; i++) {
+      float e[4];
+      mi_philox_normal4f(mi_philox_ctr_make((uint32_t)i, (uint32_t)k, 0, 0),
+                         mi_philox_key_from_seed(3), e);
+      U[k * kn + i] = q0[i % n] + 0.3f * e[0];
+    }
+  mi_planner_system sys = mi_rollout_system(r);
+  sys.eval(sys.self, U, 0, 37, cost, 0);
+  for (int k = 0; k < 37; k++) {
+    float c = mi_rollout_trajectory(r, U + k * kn, NULL, NULL);
+    assert_true(isfinite(c) && c > 0.0f);
+    assert_float_equal(cost[k], c, 2e-3 * c);
+  }
+  mi_rollout_destroy(r);
+}
+
+static void test_batch_matches_scalar(void **state) {
+  (void)state;
+  check_batch_matches_scalar(); /* widest lanes (AVX2 where present) */
+  mi_wm_simd_force_generic(1);
+  check_batch_matches_scalar(); /* 4-lane baseline kernel */
+  mi_wm_simd_force_generic(0);
+}
+
+/* holding a reference: the PD law with the model's implicit damping settles
+ * (finite, at rest, near the reference up to gravity sag) */
+static void test_pd_settles(void **state) {
+  (void)state;
+  mi_planner_params pp = arm_params(MI_PLANNER_MPPI, 8, 100); /* 2 s */
+  /* joint impedance gains of the order a 7-DOF arm's servo uses */
+  const double kp[7] = {600, 600, 600, 600, 250, 150, 50}, kd[7] = {50, 50, 50, 50, 30, 25, 15};
+  pp.kp.n = pp.kd.n = 7;
+  for (int j = 0; j < 7; j++) {
+    pp.kp.v[j] = kp[j];
+    pp.kd.v[j] = kd[j];
+  }
+  mi_rollout *r = NULL;
+  assert_int_equal(mi_rollout_create(g_m, &pp, 1, 8, &r), MI_OK);
+  const int n = mi_rollout_ndof(r);
+  float q0[MI_WM_MAX_DOF], qr[MI_WM_MAX_DOF];
+  random_q(6, qr);
+  /* start a quarter radian off on every joint (the wrist's P torque would
+   * otherwise saturate and creep at effort / kd) */
+  for (int j = 0; j < n; j++) q0[j] = qr[j] + (j % 2 ? 0.25f : -0.25f);
+  assert_int_equal(mi_rollout_set_state(r, q0, NULL), MI_OK);
+  float knots[4 * MI_WM_MAX_DOF];
+  for (int k = 0; k < 4; k++) memcpy(knots + k * n, qr, sizeof(float) * (size_t)n);
+  float qs[101 * MI_WM_MAX_DOF], qds[101 * MI_WM_MAX_DOF];
+  float c = mi_rollout_trajectory(r, knots, qs, qds);
+  assert_true(isfinite(c));
+  for (int j = 0; j < n; j++) {
+    assert_true(fabsf(qds[100 * n + j]) < 0.05f);
+    assert_true(fabsf(qs[100 * n + j] - qr[j]) < 0.15f); /* gravity sag of a P law */
+  }
+  float bad[MI_WM_MAX_DOF];
+  memcpy(bad, q0, sizeof bad);
+  bad[2] = NAN;
+  assert_int_equal(mi_rollout_set_state(r, bad, NULL), MI_ERR_INVALID);
+  mi_rollout_destroy(r);
+}
+
+/* lowest sphere of a configuration (world z of centre minus radius) */
+static float lowest_sphere(const float *q) {
+  const mi_wm_dynf *d = &g_m->dynf;
+  mi_wm_m3_f R[MI_WM_MAX_DOF];
+  mi_wm_v3_f p[MI_WM_MAX_DOF];
+  float xyz[3 * MI_WM_MAX_SPHERES];
+  mi_wm_fk_f(d, q, R, p);
+  mi_wm_spheres_f(d, R, p, xyz);
+  float lo = INFINITY;
+  for (int s = 0; s < d->nsphere; s++)
+    if (d->sphere_body[s] >= 0 && xyz[3 * s + 2] - d->sphere_r[s] < lo)
+      lo = xyz[3 * s + 2] - d->sphere_r[s];
+  return lo;
+}
+
+/* the ground clearance term: no effect while every moving sphere is well
+ * above the floor, a cost once one dips below the margin */
+static void test_ground_clearance(void **state) {
+  (void)state;
+  mi_planner_params on = arm_params(MI_PLANNER_MPPI, 8, 1), off = on;
+  off.w_clearance = 0.0;
+  on.w_self = off.w_self = 0.0;
+  mi_rollout *ron = NULL, *roff = NULL;
+  assert_int_equal(mi_rollout_create(g_m, &on, 1, 8, &ron), MI_OK);
+  assert_int_equal(mi_rollout_create(g_m, &off, 1, 8, &roff), MI_OK);
+  const mi_cost_obstacle *obs;
+  int nobs = mi_rollout_obstacles(ron, &obs);
+  assert_true(nobs >= 1);
+  assert_int_equal(obs[nobs - 1].shape, MI_COST_PLANE);
+  const int n = mi_rollout_ndof(ron);
+  int found_high = 0, found_low = 0;
+  for (uint32_t i = 0; i < 400 && !(found_high && found_low); i++) {
+    float q[MI_WM_MAX_DOF];
+    random_q(100 + i, q);
+    float low = lowest_sphere(q);
+    float knots[4 * MI_WM_MAX_DOF];
+    for (int k = 0; k < 4; k++) memcpy(knots + k * n, q, sizeof(float) * (size_t)n);
+    mi_rollout_set_state(ron, q, NULL);
+    mi_rollout_set_state(roff, q, NULL);
+    float con = mi_rollout_trajectory(ron, knots, NULL, NULL);
+    float coff = mi_rollout_trajectory(roff, knots, NULL, NULL);
+    if (low > 0.05f) { /* clear by more than the 0.02 m margin */
+      assert_true(con == coff);
+      found_high = 1;
+    } else if (low < -0.05f) {
+      /* at least the weight times the penetration-plus-margin squared, less
+       * what one 20 ms step can lift it */
+      assert_true(con > coff + 0.5f * (float)on.w_clearance * 0.05f * 0.05f);
+      found_low = 1;
+    }
+  }
+  assert_true(found_high);
+  assert_true(found_low);
+  mi_rollout_destroy(ron);
+  mi_rollout_destroy(roff);
+}
+
+/* each planner lowers the reach cost from random starts */
+static void check_planner_reaches(int kind) {
+  mi_planner_params pp = arm_params(kind, 256, 25);
+  mi_pool *pool = NULL;
+  assert_int_equal(mi_pool_create(2, &pool), MI_OK);
+  for (uint32_t start = 0; start < 3; start++) {
+    mi_rollout *r = NULL;
+    mi_planner *p = NULL;
+    assert_int_equal(mi_rollout_create(g_m, &pp, 2, (int)pp.block, &r), MI_OK);
+    const int n = mi_rollout_ndof(r);
+    assert_int_equal(mi_planner_create(&pp, n, &p), MI_OK);
+    float q0[MI_WM_MAX_DOF], qg[MI_WM_MAX_DOF], goal[3], e0[3], e1[3];
+    random_q(200 + start, q0);
+    random_q(300 + start, qg);
+    mi_rollout_ee_position(r, qg, goal);
+    mi_rollout_set_goal(r, goal, NULL);
+    mi_rollout_set_state(r, q0, NULL);
+    mi_planner_reset(p, q0);
+    mi_planner_system sys = mi_rollout_system(r);
+    float c0 = mi_rollout_trajectory(r, mi_planner_knots(p), NULL, NULL);
+    for (int it = 0; it < 25; it++) assert_int_equal(mi_planner_optimize(p, &sys, pool, NULL), MI_OK);
+    float qs[26 * MI_WM_MAX_DOF];
+    float c1 = mi_rollout_trajectory(r, mi_planner_knots(p), qs, NULL);
+    mi_rollout_ee_position(r, q0, e0);
+    mi_rollout_ee_position(r, qs + 25 * n, e1);
+    float d0 = sqrtf((e0[0] - goal[0]) * (e0[0] - goal[0]) + (e0[1] - goal[1]) * (e0[1] - goal[1]) +
+                     (e0[2] - goal[2]) * (e0[2] - goal[2]));
+    float d1 = sqrtf((e1[0] - goal[0]) * (e1[0] - goal[0]) + (e1[1] - goal[1]) * (e1[1] - goal[1]) +
+                     (e1[2] - goal[2]) * (e1[2] - goal[2]));
+    printf("  %s start %u: cost %.3f -> %.3f, tool to goal %.3f m -> %.3f m\n",
+           mi_planner_kind_name(kind), start, c0, c1, d0, d1);
+    assert_true(c1 < 0.5f * c0);
+    assert_true(d1 < 0.7f * d0);
+    mi_planner_destroy(p);
+    mi_rollout_destroy(r);
+  }
+  mi_pool_destroy(pool);
+}
+
+static void test_mppi_reaches(void **state) {
+  (void)state;
+  check_planner_reaches(MI_PLANNER_MPPI);
+}
+static void test_cem_reaches(void **state) {
+  (void)state;
+  check_planner_reaches(MI_PLANNER_CEM);
+}
+static void test_ps_reaches(void **state) {
+  (void)state;
+  check_planner_reaches(MI_PLANNER_PS);
+}
+
+/* planning cycles on 1 and 2 threads: bit-identical plans */
+static void plan_cycles(int threads, float *out, int kn) {
+  mi_planner_params pp = arm_params(MI_PLANNER_MPPI, 100, 16); /* 100: a short last block */
+  mi_pool *pool = NULL;
+  assert_int_equal(mi_pool_create(threads, &pool), MI_OK);
+  mi_rollout *r = NULL;
+  mi_planner *p = NULL;
+  assert_int_equal(mi_rollout_create(g_m, &pp, threads, (int)pp.block, &r), MI_OK);
+  assert_int_equal(mi_planner_create(&pp, mi_rollout_ndof(r), &p), MI_OK);
+  float q0[MI_WM_MAX_DOF], qg[MI_WM_MAX_DOF], goal[3];
+  random_q(400, q0);
+  random_q(401, qg);
+  mi_rollout_ee_position(r, qg, goal);
+  mi_rollout_set_goal(r, goal, NULL);
+  mi_rollout_set_state(r, q0, NULL);
+  mi_planner_reset(p, q0);
+  mi_planner_system sys = mi_rollout_system(r);
+  for (int cyc = 0; cyc < 6; cyc++) {
+    assert_int_equal(mi_planner_optimize(p, &sys, pool, NULL), MI_OK);
+    float qn[MI_WM_MAX_DOF];
+    mi_planner_control_at(p, pp.dt, qn);
+    mi_planner_shift(p, pp.dt);
+    mi_rollout_set_state(r, qn, NULL);
+  }
+  memcpy(out, mi_planner_knots(p), sizeof(float) * (size_t)kn);
+  mi_planner_destroy(p);
+  mi_rollout_destroy(r);
+  mi_pool_destroy(pool);
+}
+
+static void test_threads_bit_identical(void **state) {
+  (void)state;
+  int kn = 4 * g_m->dynf.ndof;
+  float a[4 * MI_WM_MAX_DOF], b[4 * MI_WM_MAX_DOF];
+  plan_cycles(1, a, kn);
+  plan_cycles(2, b, kn);
+  assert_memory_equal(a, b, sizeof(float) * (size_t)kn);
+}
+
+static void test_invalid(void **state) {
+  (void)state;
+  mi_planner_params pp = arm_params(MI_PLANNER_MPPI, 64, 8);
+  mi_rollout *r = NULL;
+  assert_int_equal(mi_rollout_create(NULL, &pp, 1, 8, &r), MI_ERR_INVALID);
+  assert_int_equal(mi_rollout_create(g_m, &pp, 0, 8, &r), MI_ERR_INVALID);
+  pp.kp.n = 3; /* neither one value nor one per joint */
+  assert_int_equal(mi_rollout_create(g_m, &pp, 1, 8, &r), MI_ERR_INVALID);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_batch_matches_scalar),
+      cmocka_unit_test(test_pd_settles),
+      cmocka_unit_test(test_ground_clearance),
+      cmocka_unit_test(test_mppi_reaches),
+      cmocka_unit_test(test_cem_reaches),
+      cmocka_unit_test(test_ps_reaches),
+      cmocka_unit_test(test_threads_bit_identical),
+      cmocka_unit_test(test_invalid),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}

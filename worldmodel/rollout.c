@@ -1,0 +1,365 @@
+/* worldmodel/rollout.c - the arm's rollout system: PD tracking of spline
+ * references through the model's batch dynamics, scored by cost.h. */
+#include "worldmodel/rollout.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worldmodel/dynamics.h"
+#include "worldmodel/rollout_priv.h"
+
+/* per-worker scratch: one block of candidates, structure of arrays */
+typedef struct rollout_ws {
+  float *q, *qd, *tau, *qref; /* ndof x block each */
+} rollout_ws;
+
+struct mi_rollout {
+  const mi_model *m;
+  const mi_wm_dynf *d; /* = &dyn */
+  mi_wm_dynf dyn;      /* the model's tables with the PD damping kd folded in */
+  mi_planner_params pp;
+  mi_cost_weights w;
+  int n, H, nk, nsub, spline, block, workers;
+  float dt, h;
+  float kp[MI_WM_MAX_DOF], kd[MI_WM_MAX_DOF];
+  float lo[MI_WM_MAX_DOF], hi[MI_WM_MAX_DOF], vmax[MI_WM_MAX_DOF], tmax[MI_WM_MAX_DOF];
+  float q0[MI_WM_MAX_DOF], qd0[MI_WM_MAX_DOF];
+  float goal_p[3], goal_R[9];
+  bool goal_rot;
+  /* obstacles: static ones first (fixtures, belt, ground), then active
+   * zones, then parts; rebuilt by the setters */
+  mi_cost_obstacle obs[MI_ROLLOUT_MAX_OBSTACLES];
+  int nobs, nstatic;
+  bool zone_active[MI_WM_MAX_ZONES];
+  mi_cost_obstacle parts[MI_WM_MAX_PARTS];
+  int nparts;
+  /* moving spheres (on a body): indices into dynf's spheres */
+  int moving[MI_WM_MAX_SPHERES];
+  int nmoving;
+  rollout_ws *ws;
+  mi_rollout_cost_ctx cctx; /* for the lane kernels; obstacles refreshed by the setters */
+};
+
+/* an obstacle from a model shape (pose in the world) */
+static mi_cost_obstacle obstacle_from_geom(const mi_wm_geom *g, mi_pose pose, int kind) {
+  mi_cost_obstacle o;
+  memset(&o, 0, sizeof o);
+  mi_mat3 R = mi_quat_to_mat3(mi_quat_normalize(pose.q));
+  for (int i = 0; i < 9; i++) o.R[i] = (float)R.m[i];
+  o.p[0] = (float)pose.p.x;
+  o.p[1] = (float)pose.p.y;
+  o.p[2] = (float)pose.p.z;
+  for (int i = 0; i < 3; i++) o.size[i] = (float)g->size[i];
+  o.shape = g->type == MI_WM_SHAPE_SPHERE ? MI_COST_SPHERE
+            : g->type == MI_WM_SHAPE_BOX  ? MI_COST_BOX
+                                          : MI_COST_CYLINDER;
+  o.kind = kind;
+  return o;
+}
+
+static void rebuild_obstacles(mi_rollout *r) {
+  int n = r->nstatic;
+  for (int z = 0; z < r->m->nzone; z++)
+    if (r->zone_active[z])
+      r->obs[n++] = obstacle_from_geom(&r->m->zone[z], r->m->zone[z].pose, MI_COST_ZONE);
+  for (int i = 0; i < r->nparts; i++) r->obs[n++] = r->parts[i];
+  r->nobs = n;
+  r->cctx.obs = r->obs;
+  r->cctx.nobs = n;
+}
+
+static void fill_cost_ctx(mi_rollout *r) {
+  mi_rollout_cost_ctx *c = &r->cctx;
+  c->d = r->d;
+  c->w = r->w;
+  c->lo = r->lo;
+  c->hi = r->hi;
+  c->vmax = r->vmax;
+  c->tmax = r->tmax;
+  c->goal_p = r->goal_p;
+  c->goal_R = r->goal_R;
+  c->goal_rot = r->goal_rot;
+  c->obs = r->obs;
+  c->nobs = r->nobs;
+  c->moving = r->moving;
+  c->nmoving = r->nmoving;
+  c->self_pair = (const uint16_t(*)[2])r->m->self_pair;
+  c->nself = r->m->nself;
+}
+
+mi_status mi_rollout_create(const mi_model *m, const mi_planner_params *pp, int workers,
+                            int block, mi_rollout **out) {
+  if (!m || !pp || !out || workers < 1 || block < 1 || m->dynf.ndof < 1 || pp->H < 1 ||
+      pp->knots < 2 || pp->substeps < 1 || !(pp->dt > 0.0))
+    return MI_ERR_INVALID;
+  const int n = m->dynf.ndof;
+  if ((pp->kp.n > 1 && pp->kp.n != n) || (pp->kd.n > 1 && pp->kd.n != n)) return MI_ERR_INVALID;
+  mi_rollout *r = calloc(1, sizeof *r);
+  if (!r) return MI_ERR_NOMEM;
+  r->m = m;
+  r->dyn = m->dynf;
+  r->d = &r->dyn;
+  r->pp = *pp;
+  r->w = mi_planner_cost_weights(pp);
+  r->n = n;
+  r->H = (int)pp->H;
+  r->nk = (int)pp->knots;
+  r->nsub = (int)pp->substeps;
+  r->spline = pp->spline;
+  r->block = block;
+  r->workers = workers;
+  r->dt = (float)pp->dt;
+  r->h = (float)(pp->dt / (double)pp->substeps);
+  for (int j = 0; j < n; j++) {
+    r->kp[j] = (float)mi_planner_per_joint(&pp->kp, j, 100.0);
+    r->kd[j] = (float)mi_planner_per_joint(&pp->kd, j, 10.0);
+    r->dyn.damping[j] += r->kd[j];
+    r->lo[j] = r->d->lower[j];
+    r->hi[j] = r->d->upper[j];
+    r->vmax[j] = r->d->velocity[j];
+    r->tmax[j] = r->d->effort[j];
+  }
+  /* the goal defaults to the end effector at q = 0, no orientation */
+  float z[MI_WM_MAX_DOF] = {0};
+  mi_rollout_ee_position(r, z, r->goal_p);
+  /* static obstacles: fixtures, the conveyor belt, the ground */
+  int no = 0;
+  for (int i = 0; i < m->nfixture; i++)
+    r->obs[no++] = obstacle_from_geom(&m->fixture[i], m->fixture[i].pose, MI_COST_FIXTURE);
+  if (m->conveyor.present)
+    r->obs[no++] = obstacle_from_geom(&m->conveyor.belt, m->conveyor.belt.pose, MI_COST_FIXTURE);
+  mi_cost_obstacle g;
+  memset(&g, 0, sizeof g);
+  g.R[0] = g.R[4] = g.R[8] = 1.0f;
+  g.p[2] = (float)m->ground_z;
+  g.shape = MI_COST_PLANE;
+  g.kind = MI_COST_GROUND;
+  r->obs[no++] = g;
+  r->nstatic = no;
+  for (int i = 0; i < MI_WM_MAX_ZONES; i++) r->zone_active[i] = true;
+  rebuild_obstacles(r);
+  /* spheres fixed to the base never move: their clearance is a constant */
+  for (int s = 0; s < r->d->nsphere; s++)
+    if (r->d->sphere_body[s] >= 0) r->moving[r->nmoving++] = s;
+  fill_cost_ctx(r);
+  /* per-worker scratch */
+  r->ws = calloc((size_t)workers, sizeof *r->ws);
+  if (!r->ws) goto fail;
+  size_t sz = (size_t)n * (size_t)block * sizeof(float);
+  for (int i = 0; i < workers; i++) {
+    rollout_ws *w = &r->ws[i];
+    w->q = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    w->qd = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    w->tau = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    w->qref = aligned_alloc(64, (sz + 63) & ~(size_t)63);
+    if (!w->q || !w->qd || !w->tau || !w->qref) goto fail;
+  }
+  *out = r;
+  return MI_OK;
+fail:
+  mi_rollout_destroy(r);
+  return MI_ERR_NOMEM;
+}
+
+void mi_rollout_destroy(mi_rollout *r) {
+  if (!r) return;
+  if (r->ws)
+    for (int i = 0; i < r->workers; i++) {
+      free(r->ws[i].q);
+      free(r->ws[i].qd);
+      free(r->ws[i].tau);
+      free(r->ws[i].qref);
+    }
+  free(r->ws);
+  free(r);
+}
+
+mi_status mi_rollout_set_state(mi_rollout *r, const float *q, const float *qd) {
+  for (int j = 0; j < r->n; j++)
+    if (!isfinite(q[j]) || (qd && !isfinite(qd[j]))) return MI_ERR_INVALID;
+  for (int j = 0; j < r->n; j++) {
+    r->q0[j] = q[j];
+    r->qd0[j] = qd ? qd[j] : 0.0f;
+  }
+  return MI_OK;
+}
+
+void mi_rollout_set_goal(mi_rollout *r, const float p[3], const float quat[4]) {
+  memcpy(r->goal_p, p, sizeof r->goal_p);
+  r->goal_rot = quat != NULL;
+  if (quat) {
+    mi_quatf q = {quat[0], quat[1], quat[2], quat[3]};
+    mi_mat3f R = mi_quatf_to_mat3(mi_quatf_normalize(q));
+    memcpy(r->goal_R, R.m, sizeof r->goal_R);
+  }
+  r->cctx.goal_rot = r->goal_rot;
+}
+
+mi_status mi_rollout_set_parts(mi_rollout *r, const mi_pose *poses, const int *type, int n) {
+  if (n < 0 || n > MI_WM_MAX_PARTS) return MI_ERR_RANGE;
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    if (type[i] < 0 || type[i] >= r->m->npart) continue;
+    r->parts[k++] = obstacle_from_geom(&r->m->part[type[i]].shape, poses[i], MI_COST_PART);
+  }
+  r->nparts = k;
+  rebuild_obstacles(r);
+  return MI_OK;
+}
+
+void mi_rollout_set_zone_active(mi_rollout *r, int zone, bool active) {
+  if (zone < 0 || zone >= MI_WM_MAX_ZONES) return;
+  r->zone_active[zone] = active;
+  rebuild_obstacles(r);
+}
+
+int mi_rollout_obstacles(const mi_rollout *r, const mi_cost_obstacle **obs) {
+  if (obs) *obs = r->obs;
+  return r->nobs;
+}
+
+int mi_rollout_ndof(const mi_rollout *r) { return r->n; }
+
+void mi_rollout_ee_position(const mi_rollout *r, const float *q, float p[3]) {
+  mi_wm_m3_f R[MI_WM_MAX_DOF], eR;
+  mi_wm_v3_f P[MI_WM_MAX_DOF], ep;
+  mi_wm_fk_f(r->d, q, R, P);
+  mi_wm_ee_f(r->d, R, P, &eR, &ep);
+  p[0] = ep.x;
+  p[1] = ep.y;
+  p[2] = ep.z;
+}
+
+/* the cost of one step's end state for one candidate: q, qd, tau read with
+ * `stride` */
+static float stage_cost(const mi_rollout *r, const float *q, const float *qd, const float *tau,
+                        int stride, int terminal) {
+  const mi_wm_dynf *d = r->d;
+  const mi_cost_weights *w = &r->w;
+  float qs[MI_WM_MAX_DOF];
+  for (int j = 0; j < r->n; j++) qs[j] = q[j * stride];
+  mi_wm_m3_f R[MI_WM_MAX_DOF], eR;
+  mi_wm_v3_f P[MI_WM_MAX_DOF], ep;
+  mi_wm_fk_f(d, qs, R, P);
+  mi_wm_ee_f(d, R, P, &eR, &ep);
+  float tf = terminal ? w->terminal : 1.0f;
+  float pe[3] = {ep.x, ep.y, ep.z};
+  float c = tf * w->ee_pos * mi_cost_ee_pos(pe, r->goal_p);
+  if (r->goal_rot) c += tf * w->ee_rot * mi_cost_ee_rot_mat(eR.m, r->goal_R);
+  c += mi_cost_joint_terms(w, r->n, q, qd, tau, stride, r->lo, r->hi, r->vmax, r->tmax, tf);
+  /* clearance: moving spheres against the cell, then sphere pairs */
+  if (w->clearance > 0.0f) {
+    float xyz[3 * MI_WM_MAX_SPHERES];
+    for (int i = 0; i < r->nmoving; i++) {
+      int s = r->moving[i], b = d->sphere_body[s];
+      mi_wm_v3_f lc = {d->sphere_c[s][0], d->sphere_c[s][1], d->sphere_c[s][2]};
+      mi_wm_v3_f wc = mi_wm_v3_add_f(P[b], mi_wm_m3_mulv_f(&R[b], lc));
+      xyz[3 * s] = wc.x;
+      xyz[3 * s + 1] = wc.y;
+      xyz[3 * s + 2] = wc.z;
+      c += mi_cost_sphere_obstacles(w, &xyz[3 * s], d->sphere_r[s], r->obs, r->nobs);
+    }
+    if (w->self > 0.0f && r->m->nself > 0) {
+      /* base spheres (fixed) too */
+      for (int s = 0; s < d->nsphere; s++)
+        if (d->sphere_body[s] < 0) {
+          xyz[3 * s] = d->sphere_c[s][0];
+          xyz[3 * s + 1] = d->sphere_c[s][1];
+          xyz[3 * s + 2] = d->sphere_c[s][2];
+        }
+      float ss = 0.0f;
+      for (int i = 0; i < r->m->nself; i++) {
+        int a = r->m->self_pair[i][0], b = r->m->self_pair[i][1];
+        float dd = mi_cost_sd_sphere_sphere(&xyz[3 * a], d->sphere_r[a], &xyz[3 * b],
+                                            d->sphere_r[b]);
+        ss += mi_cost_clearance(dd, w->clearance_margin);
+      }
+      c += w->clearance * w->self * ss;
+    }
+  }
+  return c;
+}
+
+/* PD command with the effort clamp, one joint */
+static inline float pd_tau(const mi_rollout *r, int j, float qref, float q) {
+  float t = r->kp[j] * (qref - q);
+  return mi_cost__min(mi_cost__max(t, -r->tmax[j]), r->tmax[j]);
+}
+
+/* a block of candidates through the batch dynamics (mi_planner_eval_fn) */
+static void rollout_eval(void *self, const float *U, int k0, int nc, float *cost, int worker) {
+  (void)k0;
+  mi_rollout *r = self;
+  rollout_ws *ws = &r->ws[worker];
+  const int n = r->n, B = r->block, kn = r->nk * n;
+  const float *q0 = r->q0, *qd0 = r->qd0;
+  for (int j = 0; j < n; j++)
+    for (int k = 0; k < nc; k++) {
+      ws->q[j * B + k] = q0[j];
+      ws->qd[j * B + k] = qd0[j];
+    }
+  for (int k = 0; k < nc; k++) cost[k] = r->w.smooth * mi_cost_smooth(U + (size_t)k * kn, r->nk, n);
+  for (int t = 0; t < r->H; t++) {
+    /* the references at the end of this step */
+    float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
+    for (int k = 0; k < nc; k++)
+      for (int j = 0; j < n; j++)
+        ws->qref[j * B + k] = mi_spline_eval(U + (size_t)k * kn, r->nk, n, j, r->spline, s);
+    for (int sub = 0; sub < r->nsub; sub++) {
+      for (int j = 0; j < n; j++) {
+        float *tj = ws->tau + j * B;
+        const float *qj = ws->q + j * B, *rj = ws->qref + j * B;
+        for (int k = 0; k < nc; k++) tj[k] = pd_tau(r, j, rj[k], qj[k]);
+      }
+      mi_wm_step_soa(r->d, ws->q, ws->qd, ws->tau, (size_t)B, 0, nc, r->h, 1);
+    }
+    int terminal = t == r->H - 1;
+    int k = 0;
+#ifdef MI_WM_HAVE_AVX2_KERNEL
+    if (mi_wm_simd_lanes() == 8)
+      k = mi_rollout_cost_lanes_v8(&r->cctx, ws->q, ws->qd, ws->tau, B, nc, terminal, cost);
+    else
+#endif
+      k = mi_rollout_cost_lanes_v4(&r->cctx, ws->q, ws->qd, ws->tau, B, nc, terminal, cost);
+    for (; k < nc; k++)
+      cost[k] += stage_cost(r, ws->q + k, ws->qd + k, ws->tau + k, B, terminal);
+  }
+  for (int k = 0; k < nc; k++)
+    if (isnan(cost[k])) cost[k] = INFINITY;
+}
+
+mi_planner_system mi_rollout_system(mi_rollout *r) {
+  mi_planner_system sys;
+  sys.nu = r->n;
+  sys.u_lo = r->lo;
+  sys.u_hi = r->hi;
+  sys.eval = rollout_eval;
+  sys.self = r;
+  return sys;
+}
+
+float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_out,
+                            float *qd_out) {
+  const int n = r->n;
+  float q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF], tau[MI_WM_MAX_DOF];
+  memcpy(q, r->q0, sizeof(float) * (size_t)n);
+  memcpy(qd, r->qd0, sizeof(float) * (size_t)n);
+  memset(tau, 0, sizeof tau);
+  if (q_out) memcpy(q_out, q, sizeof(float) * (size_t)n);
+  if (qd_out) memcpy(qd_out, qd, sizeof(float) * (size_t)n);
+  float c = r->w.smooth * mi_cost_smooth(knots, r->nk, n);
+  for (int t = 0; t < r->H; t++) {
+    float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
+    float qref[MI_WM_MAX_DOF];
+    for (int j = 0; j < n; j++) qref[j] = mi_spline_eval(knots, r->nk, n, j, r->spline, s);
+    for (int sub = 0; sub < r->nsub; sub++) {
+      for (int j = 0; j < n; j++) tau[j] = pd_tau(r, j, qref[j], q[j]);
+      mi_wm_step_f(r->d, q, qd, tau, r->h, 1, NULL);
+    }
+    c += stage_cost(r, q, qd, tau, 1, t == r->H - 1);
+    if (q_out) memcpy(q_out + (size_t)(t + 1) * n, q, sizeof(float) * (size_t)n);
+    if (qd_out) memcpy(qd_out + (size_t)(t + 1) * n, qd, sizeof(float) * (size_t)n);
+  }
+  return isnan(c) ? INFINITY : c;
+}

@@ -1,0 +1,104 @@
+/* worldmodel/rollout.h - the arm's rollout system for the planners: K
+ * candidates of joint-position-reference knots stepped over H steps through
+ * the model's dynamics (worldmodel/dynamics.h, the SIMD batch path) and
+ * scored by the cost terms of worldmodel/cost.h.
+ *
+ * Control: a candidate's knots are joint position references [rad or m]
+ * (planner.h's spline); at rollout step t the reference is the spline at the
+ * end of the step, tracked by a PD law re-evaluated every substep:
+ *   tau = clamp(kp (q_ref - q), +-effort) - kd qd,
+ * then one semi-implicit Euler substep of the model (damping, friction,
+ * torque limits). The damping part kd is added to the joints' own damping,
+ * which the model's step integrates implicitly (as MuJoCo's Euler does with
+ * dof_damping), so stiff tracking stays stable with few substeps. The same references go out on rt/plan, so the controller
+ * (or the plant's servo) tracks what the planner scored.
+ *
+ * Costs per step (cost.h): end-effector position and orientation to the
+ * goal, sphere clearance to the cell's fixtures, conveyor belt, ground,
+ * zones (active ones) and parts (their latest poses), self clearance of the
+ * model's sphere pairs, joint position / velocity / torque limits, effort,
+ * velocity; per candidate: knot smoothness; the last step's end-effector and
+ * velocity terms times the terminal factor.
+ *
+ * Memory: everything (per-worker structure-of-arrays state of one block of
+ * candidates, the obstacle list) is allocated in mi_rollout_create; the
+ * eval path does not allocate. Results depend only on a candidate's knots
+ * and the rollout's state, never on the worker or block that ran it, as long
+ * as the planner's blocks start at multiples of mi_wm_simd_lanes() (the
+ * planner's `block` param: keep it a multiple of 8).
+ *
+ * Thread rules: the model is read-only and shared. Setters (state, goal,
+ * parts, zones) must not run while a planner iterates over this rollout.
+ */
+#ifndef MI_WM_ROLLOUT_H
+#define MI_WM_ROLLOUT_H
+
+#include <stdbool.h>
+
+#include "core/math.h"
+#include "core/status.h"
+#include "worldmodel/cost.h"
+#include "worldmodel/model.h"
+#include "worldmodel/planner.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MI_ROLLOUT_MAX_OBSTACLES \
+  (MI_WM_MAX_FIXTURES + MI_WM_MAX_ZONES + MI_WM_MAX_PARTS + 2)
+
+typedef struct mi_rollout mi_rollout;
+
+/* A rollout for model m (borrowed, must outlive it) with the planner params
+ * pp (H, dt, knots, spline, substeps, kp, kd, cost weights), for `workers`
+ * pool workers running blocks of at most `block` candidates each.
+ * Caller frees with mi_rollout_destroy.
+ * @retval MI_ERR_INVALID  NULL arguments, workers or block < 1, a model
+ *                         without dofs, kp/kd lists of a wrong length
+ * @retval MI_ERR_NOMEM */
+mi_status mi_rollout_create(const mi_model *m, const mi_planner_params *pp, int workers,
+                            int block, mi_rollout **out);
+void mi_rollout_destroy(mi_rollout *r);
+
+/* The current joint state (ndof positions and velocities) rollouts start from.
+ * @retval MI_ERR_INVALID a value that is not finite (state unchanged) */
+mi_status mi_rollout_set_state(mi_rollout *r, const float *q, const float *qd);
+
+/* The end-effector goal: position [m] in the world and orientation (w, x, y,
+ * z; NULL: position only, the orientation term is off). */
+void mi_rollout_set_goal(mi_rollout *r, const float p[3], const float quat[4]);
+
+/* Parts on the conveyor: n poses (world) of part types type[i] (indices
+ * into the model's parts). At most MI_WM_MAX_PARTS; an unknown type is
+ * skipped. Replaces the previous set. @retval MI_ERR_RANGE n too large */
+mi_status mi_rollout_set_parts(mi_rollout *r, const mi_pose *poses, const int *type, int n);
+
+/* Whether zone z (model index) is occupied: occupied zones cost as
+ * obstacles (times cost.zone_factor). All zones start occupied (safe). */
+void mi_rollout_set_zone_active(mi_rollout *r, int zone, bool active);
+
+/* The planner's view: nu = ndof, bounds = the joint limits, eval = a block
+ * of candidates through the batch dynamics. Valid while r lives. */
+mi_planner_system mi_rollout_system(mi_rollout *r);
+
+/* One candidate, from the current state: its total cost, and when q_out /
+ * qd_out are not NULL the states after each step ((H + 1) x ndof, the
+ * first row the start). Uses the scalar step (same math as the batch).
+ * Costs NAN-free for finite inputs. */
+float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_out,
+                            float *qd_out);
+
+/* Obstacles the clearance cost sees now (for tests and diagnostics). */
+int mi_rollout_obstacles(const mi_rollout *r, const mi_cost_obstacle **obs);
+
+/* End-effector position of a joint configuration (ndof values) [m]. */
+void mi_rollout_ee_position(const mi_rollout *r, const float *q, float p[3]);
+
+int mi_rollout_ndof(const mi_rollout *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MI_WM_ROLLOUT_H */

@@ -1,0 +1,125 @@
+/* worldmodel/rollout_lanes.h - the rollout's stage cost over SIMD lanes (one
+ * candidate per lane): forward kinematics from dynamics_tmpl.h and the cost
+ * terms from cost_tmpl.h, both instantiated on a GCC vector of MI_RL_LANES
+ * floats. Included once per ISA by rollout_simd.c (4 lanes, baseline) and
+ * rollout_avx2.c (8 lanes, -mavx2 -mfma), which define MI_RL_LANES and
+ * MI_RL_SUF. Not a public header. */
+#include <string.h>
+#if defined(__SSE__) || defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+#include "worldmodel/rollout_priv.h"
+
+/* the lane types and FK: dynamics_lanes.h under names of our own (its step
+ * kernels are compiled again under these names; unused, but harmless) */
+#define MI_WM_LANES MI_RL_LANES
+#define MI_WM_LSUF MI_RL_DSUF
+#include "worldmodel/dynamics_lanes.h"
+
+#define RL_CAT2_(a, b) a##_##b
+#define RL_CAT_(a, b) RL_CAT2_(a, b)
+#define RL(name) RL_CAT_(name, MI_RL_SUF)  /* this file's names */
+#define DN(name) RL_CAT_(name, MI_RL_DSUF) /* dynamics_lanes.h's names */
+#define VF DN(mi_wm_vf)
+#define VU DN(mi_wm_vu)
+
+static inline VF RL(rl_sqrt)(VF x) {
+#if MI_RL_LANES == 8 && defined(__AVX__)
+  return (VF)_mm256_sqrt_ps((__m256)x);
+#elif MI_RL_LANES == 4 && defined(__SSE__)
+  return (VF)_mm_sqrt_ps((__m128)x);
+#else
+  VF r;
+  for (int l = 0; l < MI_RL_LANES; l++) r[l] = sqrtf(x[l]);
+  return r;
+#endif
+}
+static inline VF RL(rl_abs)(VF x) {
+  VU m;
+  for (int l = 0; l < MI_RL_LANES; l++) m[l] = 0x7fffffffu;
+  return (VF)((VU)x & m);
+}
+
+#define MI_COST_T VF
+#define MI_COST_SUF RL_CAT_(, MI_RL_SUF)
+#define MI_COST_FN static inline
+#define MI_COST_C(x) DN(mi_wm_splat)((float)(x))
+#define MI_COST_MAX(a, b) DN(mi_wm_vmax)((a), (b))
+#define MI_COST_MIN(a, b) DN(mi_wm_vmin)((a), (b))
+#define MI_COST_SQRT(x) RL(rl_sqrt)(x)
+#define MI_COST_ABS(x) RL(rl_abs)(x)
+#include "worldmodel/cost_tmpl.h"
+#undef MI_COST_T
+#undef MI_COST_SUF
+#undef MI_COST_FN
+#undef MI_COST_C
+#undef MI_COST_MAX
+#undef MI_COST_MIN
+#undef MI_COST_SQRT
+#undef MI_COST_ABS
+
+#define CN(name) RL_CAT_(name, MI_RL_SUF)
+
+int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float *q, const float *qd,
+                              const float *tau, int stride, int nc, int terminal,
+                              float *cost) {
+  const mi_wm_dynf *d = c->d;
+  const mi_cost_weights *w = &c->w;
+  const int n = d->ndof;
+  const float tf = terminal ? w->terminal : 1.0f;
+  int k = 0;
+  for (; k + MI_RL_LANES <= nc; k += MI_RL_LANES) {
+    VF qv[MI_WM_MAX_DOF], qdv[MI_WM_MAX_DOF], tv[MI_WM_MAX_DOF];
+    DN(mi_wm_load)(qv, q, (size_t)stride, n, k);
+    DN(mi_wm_load)(qdv, qd, (size_t)stride, n, k);
+    DN(mi_wm_load)(tv, tau, (size_t)stride, n, k);
+    DN(mi_wm_m3) R[MI_WM_MAX_DOF], eR;
+    DN(mi_wm_v3) P[MI_WM_MAX_DOF], ep;
+    DN(mi_wm_fk)(d, qv, R, P);
+    DN(mi_wm_ee)(d, R, P, &eR, &ep);
+    VF pe[3] = {ep.x, ep.y, ep.z};
+    VF s = tf * w->ee_pos * CN(mi_cost_ee_pos)(pe, c->goal_p);
+    if (c->goal_rot) s = s + tf * w->ee_rot * CN(mi_cost_ee_rot_mat)(eR.m, c->goal_R);
+    s = s + CN(mi_cost_joint_terms)(w, n, qv, qdv, tv, 1, c->lo, c->hi, c->vmax, c->tmax, tf);
+    if (w->clearance > 0.0f) {
+      VF xyz[3 * MI_WM_MAX_SPHERES];
+      for (int i = 0; i < c->nmoving; i++) {
+        int sp = c->moving[i], b = d->sphere_body[sp];
+        DN(mi_wm_v3) lc = {DN(mi_wm_splat)(d->sphere_c[sp][0]), DN(mi_wm_splat)(d->sphere_c[sp][1]),
+                           DN(mi_wm_splat)(d->sphere_c[sp][2])};
+        DN(mi_wm_v3) wc = DN(mi_wm_v3_add)(P[b], DN(mi_wm_m3_mulv)(&R[b], lc));
+        xyz[3 * sp] = wc.x;
+        xyz[3 * sp + 1] = wc.y;
+        xyz[3 * sp + 2] = wc.z;
+        s = s + CN(mi_cost_sphere_obstacles)(w, &xyz[3 * sp], d->sphere_r[sp], c->obs, c->nobs);
+      }
+      if (w->self > 0.0f && c->nself > 0) {
+        for (int sp = 0; sp < d->nsphere; sp++)
+          if (d->sphere_body[sp] < 0)
+            for (int a = 0; a < 3; a++) xyz[3 * sp + a] = DN(mi_wm_splat)(d->sphere_c[sp][a]);
+        VF ss = DN(mi_wm_splat)(0.0f);
+        for (int i = 0; i < c->nself; i++) {
+          int a = c->self_pair[i][0], b = c->self_pair[i][1];
+          VF dd = CN(mi_cost_sd_sphere_sphere)(&xyz[3 * a], d->sphere_r[a], &xyz[3 * b],
+                                               d->sphere_r[b]);
+          ss = ss + CN(mi_cost_clearance)(dd, w->clearance_margin);
+        }
+        s = s + w->clearance * w->self * ss;
+      }
+    }
+    VF acc;
+    memcpy(&acc, cost + k, sizeof acc);
+    acc = acc + s;
+    memcpy(cost + k, &acc, sizeof acc);
+  }
+  return k;
+}
+
+#undef CN
+#undef VF
+#undef VU
+#undef RL
+#undef DN
+#undef RL_CAT_
+#undef RL_CAT2_
