@@ -22,6 +22,7 @@
 #include "worldmodel/rollout.h"
 
 #define ARM MIRAI_SOURCE_DIR "/tests/data/wm_arm7.urdf"
+#define CELL MIRAI_SOURCE_DIR "/tests/data/wm_cell.cell.yaml"
 
 static mi_model *g_m;
 
@@ -200,6 +201,70 @@ static void test_ground_clearance(void **state) {
   mi_rollout_destroy(roff);
 }
 
+
+/* with the example cell: the obstacle list follows fixtures, belt, ground,
+ * zones (switchable) and parts, and the clearance cost of a rollout is
+ * exactly the weighted sum of cost.h's terms over the moving spheres at the
+ * rolled-out state */
+static void test_cell_clearance(void **state) {
+  (void)state;
+  char err[512];
+  mi_model *m = mi_wm_model_load(ARM, CELL, err, sizeof err);
+  if (!m) fprintf(stderr, "%s\n", err);
+  assert_non_null(m);
+  mi_planner_params on = arm_params(MI_PLANNER_MPPI, 8, 1), off = on;
+  off.w_clearance = 0.0;
+  on.w_self = off.w_self = 0.0;
+  mi_rollout *ron = NULL, *roff = NULL;
+  assert_int_equal(mi_rollout_create(m, &on, 1, 8, &ron), MI_OK);
+  assert_int_equal(mi_rollout_create(m, &off, 1, 8, &roff), MI_OK);
+  const mi_cost_obstacle *obs;
+  int nstatic = m->nfixture + (m->conveyor.present ? 1 : 0) + 1;
+  assert_int_equal(mi_rollout_obstacles(ron, &obs), nstatic + m->nzone);
+  assert_int_equal(obs[nstatic].kind, MI_COST_ZONE);
+  mi_rollout_set_zone_active(ron, 0, false);
+  assert_int_equal(mi_rollout_obstacles(ron, &obs), nstatic + m->nzone - 1);
+  mi_rollout_set_zone_active(ron, 0, true);
+  /* a part on the belt, in reach */
+  mi_pose part = m->part[0].shape.pose;
+  part.p.x = 0.45;
+  int type = 0;
+  assert_int_equal(mi_rollout_set_parts(ron, &part, &type, 1), MI_OK);
+  int nobs = mi_rollout_obstacles(ron, &obs);
+  assert_int_equal(nobs, nstatic + m->nzone + 1);
+  assert_int_equal(obs[nobs - 1].kind, MI_COST_PART);
+  assert_int_equal(mi_rollout_set_parts(ron, &part, &type, MI_WM_MAX_PARTS + 1), MI_ERR_RANGE);
+  /* random configurations: on - off = weighted clearance at the end state */
+  const mi_wm_dynf *d = &m->dynf;
+  const int n = d->ndof;
+  mi_cost_weights w = mi_planner_cost_weights(&on);
+  int touching = 0;
+  for (uint32_t i = 0; i < 300; i++) {
+    float q[MI_WM_MAX_DOF], knots[4 * MI_WM_MAX_DOF], qs[2 * MI_WM_MAX_DOF];
+    random_q(500 + i, q);
+    for (int k = 0; k < 4; k++) memcpy(knots + k * n, q, sizeof(float) * (size_t)n);
+    mi_rollout_set_state(ron, q, NULL);
+    mi_rollout_set_state(roff, q, NULL);
+    float con = mi_rollout_trajectory(ron, knots, qs, NULL);
+    float coff = mi_rollout_trajectory(roff, knots, NULL, NULL);
+    mi_wm_m3_f R[MI_WM_MAX_DOF];
+    mi_wm_v3_f p[MI_WM_MAX_DOF];
+    float xyz[3 * MI_WM_MAX_SPHERES];
+    mi_wm_fk_f(d, qs + n, R, p);
+    mi_wm_spheres_f(d, R, p, xyz);
+    float expect = 0.0f;
+    for (int sp = 0; sp < d->nsphere; sp++)
+      if (d->sphere_body[sp] >= 0)
+        expect += mi_cost_sphere_obstacles(&w, &xyz[3 * sp], d->sphere_r[sp], obs, nobs);
+    assert_float_equal(con - coff, expect, 1e-3f * (1.0f + expect) + 1e-4f * coff);
+    if (expect > 1.0f) touching++;
+  }
+  assert_true(touching > 10); /* the search did hit the table, belt, post or ground */
+  mi_rollout_destroy(ron);
+  mi_rollout_destroy(roff);
+  mi_wm_model_free(m);
+}
+
 /* each planner lowers the reach cost from random starts */
 static void check_planner_reaches(int kind) {
   mi_planner_params pp = arm_params(kind, 256, 25);
@@ -306,6 +371,7 @@ int main(void) {
       cmocka_unit_test(test_batch_matches_scalar),
       cmocka_unit_test(test_pd_settles),
       cmocka_unit_test(test_ground_clearance),
+      cmocka_unit_test(test_cell_clearance),
       cmocka_unit_test(test_mppi_reaches),
       cmocka_unit_test(test_cem_reaches),
       cmocka_unit_test(test_ps_reaches),
