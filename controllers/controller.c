@@ -40,7 +40,7 @@ static const mi_param_def k_defs[] = {
     MI_P_INT(S, rt_cpu, "rt.cpu", "-1", -1, 1023, NULL, "CPU to pin the loop to (-1: none)"),
     MI_P_BOOL(S, rt_lock_memory, "rt.lock_memory", "true", "mlockall the process"),
     MI_P_STRING(S, urdf, "model.urdf", "\"\"", "robot URDF for gravity compensation and computed torque (empty: none)"),
-    MI_P_INT(S, domain_id, "dds.domain_id", "0", 0, 232, NULL, "DDS domain"),
+    MI_DDS_PARAM_ROWS(S, dds),
 };
 #undef S
 

@@ -44,6 +44,7 @@
 #include "controllers/monitor.h"
 #include "controllers/traj.h"
 #include "core/params.h"
+#include "dds/domain.h" /* mi_dds_params (header only: no DDS link needed) */
 #include "core/status.h"
 
 #ifdef __cplusplus
@@ -76,7 +77,7 @@ typedef struct mi_ctrl_params {
   int64_t rt_cpu;
   bool rt_lock_memory;
   char urdf[MI_PARAM_STR_MAX];
-  int64_t domain_id;
+  mi_dds_params dds;
 } mi_ctrl_params;
 
 /* The parameter table (node name "controller"). */
