@@ -535,6 +535,51 @@ mi_status mi_msg_validate(mi_msg_type t, const void *msg, char *why, size_t why_
   return validate_rec(t, msg, &v);
 }
 
+/* --- serialised size (XCDR1: primitives aligned to their size, at most 8,
+ * counted from the start of the payload) ------------------------------------- */
+
+static size_t align(size_t off, size_t a) { return (off + a - 1) / a * a; }
+
+static size_t cdr_rec(mi_msg_type t, const void *msg, size_t off);
+
+static size_t cdr_item(const mi_msg_field *f, const unsigned char *p, size_t off) {
+  switch (f->kind) {
+    case MI_MSGK_STRING: {
+      const char *s;
+      memcpy(&s, p, sizeof s);
+      return align(off, 4) + 4 + strlen(s ? s : "") + 1;
+    }
+    case MI_MSGK_STRUCT: return cdr_rec(f->sub, p, off);
+    default: {
+      size_t sz = mi_msg__kind_size(f->kind, MI_MSG_TYPE_COUNT);
+      return align(off, sz) + sz;
+    }
+  }
+}
+
+static size_t cdr_rec(mi_msg_type t, const void *msg, size_t off) {
+  const mi_msg_info *m = mi_msg_info_of(t);
+  for (size_t i = 0; i < m->n_fields; i++) {
+    const mi_msg_field *f = &m->fields[i];
+    const unsigned char *p = (const unsigned char *)msg + f->offset;
+    if (f->seq) {
+      const mi_seq_ *s = (const mi_seq_ *)p;
+      off = align(off, 4) + 4;
+      size_t isz = mi_msg__kind_size(f->kind, f->sub);
+      for (uint32_t k = 0; k < s->_length; k++)
+        off = cdr_item(f, (const unsigned char *)s->_buffer + k * isz, off);
+    } else {
+      off = cdr_item(f, p, off);
+    }
+  }
+  return off;
+}
+
+size_t mi_msg_cdr_size(mi_msg_type t, const void *msg) {
+  if (!mi_msg_info_of(t) || !msg) return 0;
+  return cdr_rec(t, msg, 0);
+}
+
 /* --- time ------------------------------------------------------------------ */
 
 static void split_ns(int64_t ns, int32_t *sec, uint32_t *nsec) {

@@ -198,6 +198,10 @@ void mi_msg_print_yaml(mi_msg_type t, const void *msg, FILE *f, int indent);
  *         did-you-mean, wrong type); out is then left empty */
 mi_status mi_msg_from_yaml(mi_msg_type t, const char *yaml, void *out, char *err, size_t err_sz);
 
+/* Bytes msg takes on the wire as XCDR1 (without the 4-byte encapsulation
+ * header): what ROS 2 and ddsperf call its payload size. */
+size_t mi_msg_cdr_size(mi_msg_type t, const void *msg);
+
 /* --- helpers ------------------------------------------------------------ */
 
 /* builtin_interfaces/Time <-> ns (floor division, so negative times keep

@@ -433,6 +433,12 @@ mi_status mi_dds_pub_wait_matched(const mi_dds_pub *p, uint32_t n, int64_t timeo
   return MI_OK;
 }
 
+mi_status mi_dds_pub_wait_acked(const mi_dds_pub *p, int64_t timeout_ns) {
+  if (!p) return MI_ERR_INVALID;
+  dds_return_t rc = dds_wait_for_acks(p->writer, timeout_ns);
+  return rc == DDS_RETCODE_OK ? MI_OK : rc == DDS_RETCODE_TIMEOUT ? MI_ERR_TIMEOUT : MI_ERR_DDS;
+}
+
 void mi_dds_pub_counters(const mi_dds_pub *p, mi_dds_counters *out) {
   memset(out, 0, sizeof *out);
   out->out = atomic_load(&p->out);

@@ -174,6 +174,11 @@ uint32_t mi_dds_pub_matched(const mi_dds_pub *p);
  * @retval MI_ERR_TIMEOUT */
 mi_status mi_dds_pub_wait_matched(const mi_dds_pub *p, uint32_t n, int64_t timeout_ns);
 
+/* Block until every matched reliable reader acknowledged what was written,
+ * or timeout_ns passes (before exiting right after a write).
+ * @retval MI_ERR_TIMEOUT */
+mi_status mi_dds_pub_wait_acked(const mi_dds_pub *p, int64_t timeout_ns);
+
 void mi_dds_pub_counters(const mi_dds_pub *p, mi_dds_counters *out);
 mi_msg_type mi_dds_pub_type(const mi_dds_pub *p);
 

@@ -11,6 +11,7 @@
 /* X(name, function, one-line summary) */
 #define MI_COMMANDS(X)                                                          \
   X(node, mi_cmd_node, "run one node (sim, predictor, controller, teleop)")      \
+  X(topic, mi_cmd_topic, "list, echo, hz and pub on DDS topics, as ros2 topic")       \
   X(bench, mi_cmd_bench, "run a benchmark beside its peer and print one line")   \
   X(version, mi_cmd_version, "print the version and the build's features")
 

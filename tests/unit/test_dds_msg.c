@@ -427,6 +427,7 @@ static void test_wire_bytes(void **state) {
   };
   uint32_t sz = ddsi_serdata_size(sd);
   assert_true(sz >= sizeof expect);
+  assert_int_equal(mi_msg_cdr_size(MI_MSG_JOINT_STATE, &js), sizeof expect - 4);
   unsigned char got[128];
   ddsi_serdata_to_ser(sd, 0, sizeof expect, got);
   assert_memory_equal(got, expect, sizeof expect);
