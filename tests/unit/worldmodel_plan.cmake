@@ -7,4 +7,6 @@ if(TARGET mirai::wm)
       LIBS mirai::wm
       LABELS unit)
   endforeach()
+  # the signed distances are checked against libccd's GJK/EPA
+  target_link_libraries(test_worldmodel_cost PRIVATE ${MIRAI_CCD_LIB})
 endif()
