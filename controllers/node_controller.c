@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "controllers/dynamics.h"
 #include "controllers/node.h"
 #include "controllers/rtloop.h"
 #include "core/clock.h"
@@ -359,13 +360,28 @@ int mi_node_main_controller(int argc, char **argv) {
     }
   }
   mi_log_set_thread_name("controller");
+  /* the model's dynamics for gravity compensation and computed torque */
+  mi_model *model = NULL;
+  static mi_ctrl_wm_dyn wd;
+  mi_ctrl_dynamics dyn = {0};
+  if (p.urdf[0]) {
+    model = mi_wm_model_load(p.urdf, NULL, err, sizeof err);
+    if (!model || mi_ctrl_wm_dyn_init(&wd, model, &p.joints, err, sizeof err) != MI_OK) {
+      fprintf(stderr, "controller: model.urdf: %s\n", err);
+      mi_wm_model_free(model);
+      return 1;
+    }
+    mi_ctrl_wm_dyn_bind(&wd, &dyn);
+  }
   mi_ctrl_node *n = NULL;
-  if (mi_ctrl_node_create(&p, NULL, &n, err, sizeof err) != MI_OK) {
+  if (mi_ctrl_node_create(&p, model ? &dyn : NULL, &n, err, sizeof err) != MI_OK) {
     fprintf(stderr, "controller: %s\n", err);
+    mi_wm_model_free(model);
     return 1;
   }
   mi_dds_install_signal_handlers();
   mi_status rc = mi_ctrl_node_spin(n);
   mi_ctrl_node_destroy(n);
+  mi_wm_model_free(model);
   return rc == MI_OK ? 0 : 1;
 }
