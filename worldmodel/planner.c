@@ -1,6 +1,5 @@
 /* worldmodel/planner.c - MPPI, CEM and predictive sampling over spline knots
  * (see planner.h for the scheme). */
-#define _GNU_SOURCE /* qsort_r */
 #include "worldmodel/planner.h"
 
 #include <float.h>
@@ -125,6 +124,7 @@ struct mi_planner {
   float *cost;          /* K */
   double *w;            /* K: mppi weights */
   int *order;           /* K: cem sort */
+  int *order_tmp;       /* K: merge sort scratch (qsort may allocate) */
   double *acc;          /* kn: double accumulators for the update */
   double *acc2;         /* kn */
   float *tmp;           /* kn: shift scratch */
@@ -158,11 +158,12 @@ mi_status mi_planner_create(const mi_planner_params *pp, int nu, mi_planner **ou
   p->cost = calloc(K, sizeof(float));
   p->w = calloc(K, sizeof(double));
   p->order = calloc(K, sizeof(int));
+  p->order_tmp = calloc(K, sizeof(int));
   p->acc = calloc(kn, sizeof(double));
   p->acc2 = calloc(kn, sizeof(double));
   p->tmp = calloc(kn, sizeof(float));
   p->best = calloc(kn, sizeof(float));
-  if (!p->mean || !p->std || !p->noise || !p->U || !p->cost || !p->w || !p->order || !p->acc ||
+  if (!p->mean || !p->std || !p->noise || !p->U || !p->cost || !p->w || !p->order || !p->order_tmp || !p->acc ||
       !p->acc2 || !p->tmp || !p->best) {
     mi_planner_destroy(p);
     return MI_ERR_NOMEM;
@@ -183,6 +184,7 @@ void mi_planner_destroy(mi_planner *p) {
   free(p->cost);
   free(p->w);
   free(p->order);
+  free(p->order_tmp);
   free(p->acc);
   free(p->acc2);
   free(p->tmp);
@@ -241,17 +243,33 @@ static void block_task(void *ctx, int task, int worker) {
   sys->eval(sys->self, p->U + (size_t)k0 * p->kn, k0, n, p->cost + k0, worker);
 }
 
-/* order by cost, ties (and NaN, last) by index: a total order, so the sort
+/* order by cost, ties (and NaN, last) by index: a total order, so the
  * result does not depend on the sort algorithm */
-static int cmp_cost(const void *a, const void *b, void *ctx) {
-  const float *cost = ctx;
-  int i = *(const int *)a, j = *(const int *)b;
+static int before(const float *cost, int i, int j) {
   float ci = cost[i], cj = cost[j];
   int ni = isnan(ci), nj = isnan(cj);
-  if (ni != nj) return ni - nj;
-  if (!ni && ci < cj) return -1;
-  if (!ni && ci > cj) return 1;
-  return (i > j) - (i < j);
+  if (ni != nj) return nj;
+  if (!ni && ci != cj) return ci < cj;
+  return i < j;
+}
+
+/* bottom-up merge sort of idx[0..n) with scratch tmp[0..n); no allocation
+ * (glibc's qsort may call malloc) */
+static void sort_by_cost(const float *cost, int *idx, int *tmp, int n) {
+  int *a = idx, *b = tmp;
+  for (int w = 1; w < n; w *= 2) {
+    for (int lo = 0; lo < n; lo += 2 * w) {
+      int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+      int i = lo, j = mid, o = lo;
+      while (i < mid && j < hi) b[o++] = before(cost, a[j], a[i]) ? a[j++] : a[i++];
+      while (i < mid) b[o++] = a[i++];
+      while (j < hi) b[o++] = a[j++];
+    }
+    int *t = a;
+    a = b;
+    b = t;
+  }
+  if (a != idx) memcpy(idx, a, (size_t)n * sizeof(int));
 }
 
 static void update_mppi(mi_planner *p, float cmin) {
@@ -286,7 +304,7 @@ static void update_mppi(mi_planner *p, float cmin) {
 static void update_cem(mi_planner *p) {
   const int K = p->K, kn = p->kn, ne = (int)p->pp.elites;
   for (int k = 0; k < K; k++) p->order[k] = k;
-  qsort_r(p->order, (size_t)K, sizeof(int), cmp_cost, p->cost);
+  sort_by_cost(p->cost, p->order, p->order_tmp, K);
   memset(p->acc, 0, (size_t)kn * sizeof(double));
   memset(p->acc2, 0, (size_t)kn * sizeof(double));
   for (int e = 0; e < ne; e++) {

@@ -349,6 +349,31 @@ static void test_shift_and_control_at(void **state) {
   mi_planner_destroy(p);
 }
 
+/* cem with one elite and no smoothing: the new mean is exactly the
+ * cheapest candidate (the sort finds the minimum among 200) */
+static void test_cem_elite_is_best(void **state) {
+  (void)state;
+  mi_planner_params pp = toy_params(MI_PLANNER_CEM);
+  pp.K = 200;
+  pp.elites = 1;
+  pp.cem_alpha = 0.0;
+  mi_planner *p = NULL;
+  assert_int_equal(mi_planner_create(&pp, NU, &p), MI_OK);
+  toy s;
+  toy_init(&s, &pp, 4);
+  mi_planner_system sys = toy_system(&s);
+  mi_planner_result res;
+  for (int it = 0; it < 3; it++) {
+    assert_int_equal(mi_planner_optimize(p, &sys, NULL, &res), MI_OK);
+    float best_cost;
+    const float *best = mi_planner_best(p, &best_cost);
+    assert_memory_equal(best, mi_planner_knots(p), sizeof(float) * 5 * NU);
+    assert_true(best_cost == res.best_cost);
+    assert_float_equal(toy_cost(&s, mi_planner_knots(p)), best_cost, 1e-6 * best_cost);
+  }
+  mi_planner_destroy(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_params_table),
@@ -357,6 +382,7 @@ int main(void) {
       cmocka_unit_test(test_cem_lowers_cost),
       cmocka_unit_test(test_ps_lowers_cost),
       cmocka_unit_test(test_ps_monotone),
+      cmocka_unit_test(test_cem_elite_is_best),
       cmocka_unit_test(test_bit_identical_across_threads),
       cmocka_unit_test(test_bounds),
       cmocka_unit_test(test_shift_and_control_at),

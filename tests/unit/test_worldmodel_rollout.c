@@ -6,6 +6,9 @@
  * two threads give bit-identical plans; no allocation-dependent state. */
 #include <math.h>
 #include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +28,46 @@
 #define CELL MIRAI_SOURCE_DIR "/tests/data/wm_cell.cell.yaml"
 
 static mi_model *g_m;
+
+/* ---- a counter around the allocator (linked with -Wl,--wrap=...) ---- */
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+void *__real_aligned_alloc(size_t a, size_t n);
+int __real_posix_memalign(void **p, size_t a, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t m);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_aligned_alloc(size_t a, size_t n);
+int __wrap_posix_memalign(void **p, size_t a, size_t n);
+
+static atomic_bool g_counting; /* every thread, the pool's workers too */
+static atomic_ulong g_allocs;
+
+static void count_alloc(void) {
+  if (atomic_load(&g_counting)) atomic_fetch_add(&g_allocs, 1);
+}
+void *__wrap_malloc(size_t n) {
+  count_alloc();
+  return __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t m) {
+  count_alloc();
+  return __real_calloc(n, m);
+}
+void *__wrap_realloc(void *p, size_t n) {
+  count_alloc();
+  return __real_realloc(p, n);
+}
+void *__wrap_aligned_alloc(size_t a, size_t n) {
+  count_alloc();
+  return __real_aligned_alloc(a, n);
+}
+int __wrap_posix_memalign(void **p, size_t a, size_t n) {
+  count_alloc();
+  return __real_posix_memalign(p, a, n);
+}
 
 static int setup(void **state) {
   (void)state;
@@ -356,6 +399,51 @@ static void test_threads_bit_identical(void **state) {
   assert_memory_equal(a, b, sizeof(float) * (size_t)kn);
 }
 
+/* planning cycles (every planner, two threads, shift, new state, parts)
+ * allocate nothing; the counter itself is shown to count first */
+static void test_no_allocation_per_cycle(void **state) {
+  (void)state;
+  atomic_store(&g_allocs, 0);
+  atomic_store(&g_counting, true);
+  void *volatile probe = malloc(16);
+  atomic_store(&g_counting, false);
+  free(probe);
+  assert_int_equal(atomic_load(&g_allocs), 1);
+  for (int kind = 0; kind < 3; kind++) {
+    mi_planner_params pp = arm_params(kind, 256, 16);
+    mi_pool *pool = NULL;
+    mi_rollout *r = NULL;
+    mi_planner *p = NULL;
+    assert_int_equal(mi_pool_create(2, &pool), MI_OK);
+    assert_int_equal(mi_rollout_create(g_m, &pp, 2, (int)pp.block, &r), MI_OK);
+    assert_int_equal(mi_planner_create(&pp, mi_rollout_ndof(r), &p), MI_OK);
+    float q0[MI_WM_MAX_DOF], goal[3] = {0.4f, 0.2f, 0.5f};
+    random_q(600, q0);
+    mi_rollout_set_state(r, q0, NULL);
+    mi_rollout_set_goal(r, goal, NULL);
+    mi_planner_reset(p, q0);
+    mi_planner_system sys = mi_rollout_system(r);
+    assert_int_equal(mi_planner_optimize(p, &sys, pool, NULL), MI_OK); /* warm */
+    atomic_store(&g_allocs, 0);
+    atomic_store(&g_counting, true);
+    for (int cyc = 0; cyc < 5; cyc++) {
+      mi_planner_result res;
+      mi_status st = mi_planner_optimize(p, &sys, pool, &res);
+      float qn[MI_WM_MAX_DOF];
+      mi_planner_control_at(p, pp.dt, qn);
+      mi_planner_shift(p, pp.dt);
+      mi_rollout_set_state(r, qn, NULL);
+      mi_rollout_set_zone_active(r, 0, cyc % 2 == 0);
+      if (st != MI_OK) break;
+    }
+    atomic_store(&g_counting, false);
+    assert_int_equal(atomic_load(&g_allocs), 0);
+    mi_planner_destroy(p);
+    mi_rollout_destroy(r);
+    mi_pool_destroy(pool);
+  }
+}
+
 static void test_invalid(void **state) {
   (void)state;
   mi_planner_params pp = arm_params(MI_PLANNER_MPPI, 64, 8);
@@ -376,6 +464,7 @@ int main(void) {
       cmocka_unit_test(test_cem_reaches),
       cmocka_unit_test(test_ps_reaches),
       cmocka_unit_test(test_threads_bit_identical),
+      cmocka_unit_test(test_no_allocation_per_cycle),
       cmocka_unit_test(test_invalid),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
