@@ -9,6 +9,7 @@
 
 /* X(name, function, one-line summary) */
 #define MI_BENCHES(X) \
+  X(dds, mi_bench_dds, "DDS round trip of mirai nodes in two processes beside ddsperf ping/pong") \
   X(plan, mi_bench_plan, "planning cycles per second of the CPU backend (MPPI/CEM/PS) on a URDF arm") \
   X(rtloop, mi_bench_rtloop, "controller loop wake-up latency beside cyclictest at the same interval")
 
