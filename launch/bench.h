@@ -10,6 +10,7 @@
 /* X(name, function, one-line summary) */
 #define MI_BENCHES(X) \
   X(dds, mi_bench_dds, "DDS round trip of mirai nodes in two processes beside ddsperf ping/pong") \
+  X(dynamics, mi_bench_dynamics, "batched rollout steps per second against MuJoCo's mj_step on a URDF") \
   X(plan, mi_bench_plan, "planning cycles per second of the CPU backend (MPPI/CEM/PS) on a URDF arm") \
   X(rtloop, mi_bench_rtloop, "controller loop wake-up latency beside cyclictest at the same interval")
 

@@ -12,6 +12,8 @@
 #define MI_COMMANDS(X)                                                          \
   X(node, mi_cmd_node, "run one node (sim, predictor, controller, teleop)")      \
   X(topic, mi_cmd_topic, "list, echo, hz and pub on DDS topics, as ros2 topic")       \
+  X(record, mi_cmd_record, "record DDS topics to an MCAP file (ros2 profile)")            \
+  X(replay, mi_cmd_replay, "republish an MCAP file's messages with their timing")         \
   X(bench, mi_cmd_bench, "run a benchmark beside its peer and print one line")   \
   X(version, mi_cmd_version, "print the version and the build's features")
 

@@ -10,6 +10,7 @@ try {
   process.exit(77);
 }
 const { McapIndexedReader, McapStreamReader } = core;
+const { readFileSync } = await import("node:fs");
 const buf = readFileSync(process.argv[2]);
 // streaming reader: validates every record and the magic at both ends
 const sr = new McapStreamReader({ validateCrcs: true });
