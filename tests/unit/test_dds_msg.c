@@ -33,7 +33,7 @@ static uint32_t rnd(rng *r) {
 
 static double rnd_double(rng *r) { return ((double)rnd(r) / 4294967296.0) * 2.0 - 0.5; }
 
-static void fill(mi_msg_type t, void *msg, rng *r, uint32_t len);
+static void fill_rec(mi_msg_type t, void *msg, rng *r, uint32_t len);
 
 static void fill_item(const mi_msg_field *f, unsigned char *p, rng *r, uint32_t len) {
   switch (f->kind) {
@@ -54,13 +54,13 @@ static void fill_item(const mi_msg_field *f, unsigned char *p, rng *r, uint32_t 
       memcpy(p, &s, sizeof s);
       break;
     }
-    case MI_MSGK_STRUCT: fill(f->sub, p, r, len); break;
+    case MI_MSGK_STRUCT: fill_rec(f->sub, p, r, len); break;
   }
 }
 
-static void fill(mi_msg_type t, void *msg, rng *r, uint32_t len) {
+/* set every field of msg (whose strings are owned or NULL) */
+static void fill_rec(mi_msg_type t, void *msg, rng *r, uint32_t len) {
   const mi_msg_info *m = mi_msg_info_of(t);
-  assert_int_equal(mi_msg__init_owned(t, msg), MI_OK);
   for (size_t i = 0; i < m->n_fields; i++) {
     const mi_msg_field *f = &m->fields[i];
     unsigned char *p = (unsigned char *)msg + f->offset;
@@ -86,6 +86,12 @@ static void fill(mi_msg_type t, void *msg, rng *r, uint32_t len) {
     for (uint32_t k = 0; k < jt->points._length; k++)
       jt->points._buffer[k].time_from_start = mi_msg_duration_from_ns((int64_t)k * 100000000);
   }
+}
+
+/* a random, valid sample that owns its memory (mi_msg_fini frees it) */
+static void fill(mi_msg_type t, void *msg, rng *r, uint32_t len) {
+  assert_int_equal(mi_msg__init_owned(t, msg), MI_OK);
+  fill_rec(t, msg, r, len);
 }
 
 /* --- tests ---------------------------------------------------------------- */
