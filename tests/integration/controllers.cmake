@@ -6,3 +6,19 @@ if(TARGET mi_ctrl)
     LIBS mirai::ctrl
     LABELS integration TIMEOUT 60)
 endif()
+
+# the command line: the bench prints its one line (a short run beside
+# cyclictest), the nodes answer --help with their parameters
+if(TARGET mirai)
+  add_test(NAME ctrl_bench_rtloop_smoke COMMAND mirai bench rtloop --rate 1000 --seconds 0.3)
+  set_tests_properties(ctrl_bench_rtloop_smoke PROPERTIES LABELS integration TIMEOUT 30
+    PASS_REGULAR_EXPRESSION "bench rtloop rate_hz=1000 mirai_p50_us=[0-9]+ mirai_p99_us=[0-9]+ mirai_max_us=[0-9]+ cyclictest_p50_us=[0-9]+ cyclictest_p99_us=[0-9]+ ratio_p99=[0-9.]+")
+  add_test(NAME ctrl_node_controller_help COMMAND mirai node controller --help)
+  set_tests_properties(ctrl_node_controller_help PROPERTIES LABELS unit
+    PASS_REGULAR_EXPRESSION "budgets.plan.late_ms.*stop.time_max")
+  add_test(NAME ctrl_node_teleop_help COMMAND mirai node teleop --help)
+  set_tests_properties(ctrl_node_teleop_help PROPERTIES LABELS unit
+    PASS_REGULAR_EXPRESSION "deadman_button")
+  add_test(NAME ctrl_node_controller_bad_param COMMAND mirai node controller -p limits.velocity_max:=[-1])
+  set_tests_properties(ctrl_node_controller_bad_param PROPERTIES LABELS unit WILL_FAIL TRUE)
+endif()
