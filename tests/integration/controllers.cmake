@@ -9,7 +9,14 @@ endif()
 
 # the command line: the bench prints its one line (a short run beside
 # cyclictest), the nodes answer --help with their parameters
-if(TARGET mirai)
+if(TARGET mirai AND TARGET mi_ctrl)
+  # the teleop node as a process: keys on stdin -> rt/teleop/twist (domain 53)
+  mirai_add_test(NAME test_controllers_teleop_node
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_controllers_teleop.c
+    LIBS mirai::ctrl
+    LABELS integration TIMEOUT 60
+    ARGS $<TARGET_FILE:mirai>)
+  add_dependencies(test_controllers_teleop_node mirai)
   add_test(NAME ctrl_bench_rtloop_smoke COMMAND mirai bench rtloop --rate 1000 --seconds 0.3)
   set_tests_properties(ctrl_bench_rtloop_smoke PROPERTIES LABELS integration TIMEOUT 30
     PASS_REGULAR_EXPRESSION "bench rtloop rate_hz=1000 mirai_p50_us=[0-9]+ mirai_p99_us=[0-9]+ mirai_max_us=[0-9]+ cyclictest_p50_us=[0-9]+ cyclictest_p99_us=[0-9]+ ratio_p99=[0-9.]+")
