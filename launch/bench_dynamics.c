@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "core/clock.h"
 #include "launch/bench.h"
 #include "worldmodel/dynamics.h"
 #include "worldmodel/model.h"
@@ -18,6 +18,7 @@
 
 static void usage(void) {
   printf("usage: mirai bench dynamics [--urdf FILE] [--threads 1] [--K N] [--seconds S]\n"
+         "                            [--max-lanes 16|8|4]\n"
          "  mirai's batched rollout step (K candidates, SIMD lanes) against MuJoCo's mj_step\n"
          "  on the same URDF, one thread each; prints one line:\n"
          "  bench dynamics urdf=<name> dof=<n> threads=1 mirai_steps_per_s=<x> "
@@ -32,7 +33,12 @@ static double urand(double lo, double hi) {
   return lo + (hi - lo) * (double)(g_rng >> 11) * (1.0 / 9007199254740992.0);
 }
 
-static double now_s(void) { return (double)mi_clock_mono_ns() * 1e-9; }
+/* this thread's CPU time, s */
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 int mi_bench_dynamics(int argc, char **argv) {
   const char *urdf = "tests/data/wm_arm7.urdf";
@@ -48,6 +54,8 @@ int mi_bench_dynamics(int argc, char **argv) {
       threads = atoi(argv[++i]);
     } else if (!strcmp(argv[i], "--K") && i + 1 < argc) {
       K = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--max-lanes") && i + 1 < argc) {
+      mi_wm_simd_max_lanes(atoi(argv[++i]));
     } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
       seconds = atof(argv[++i]);
     } else {
@@ -131,7 +139,11 @@ int mi_bench_dynamics(int argc, char **argv) {
   free(tau);
   free(qdd);
 
-  /* mirai: K candidates stepping from a common start with small torques */
+  /* mirai (K candidates stepping from a common start with small torques)
+   * and MuJoCo (mj_step on the same model, same dt) in alternating slices,
+   * each timed by this thread's CPU clock: on a shared machine, time spent
+   * descheduled counts for neither, and load that drifts during the run
+   * falls on both alike */
   size_t bsz = (size_t)n * (size_t)K * sizeof(float);
   float *bq = malloc(bsz), *bqd = malloc(bsz), *bt = malloc(bsz), *q0 = malloc(bsz);
   for (int i = 0; i < n * K; i++) {
@@ -140,35 +152,39 @@ int mi_bench_dynamics(int argc, char **argv) {
   }
   memcpy(bq, q0, bsz);
   memset(bqd, 0, bsz);
-  long iters = 0;
-  double t0 = now_s(), t1 = t0;
-  while (t1 - t0 < 0.5 * seconds) {
-    for (int r = 0; r < 50; r++) mi_wm_step_soa(&m->dynf, bq, bqd, bt, (size_t)K, 0, K, (float)dt, 1);
-    iters += 50;
-    if (iters % 2000 == 0) { /* restart before the arms wind up */
-      memcpy(bq, q0, bsz);
-      memset(bqd, 0, bsz);
+  mj_resetData(mj, md);
+  long iters = 0, steps = 0;
+  double mi_s = 0, mj_s = 0;
+  const int slices = 10;
+  for (int sl = 0; sl < slices; sl++) {
+    double t0 = cpu_s(), t1 = t0;
+    while (t1 - t0 < 0.5 * seconds / slices) {
+      for (int r = 0; r < 50; r++)
+        mi_wm_step_soa(&m->dynf, bq, bqd, bt, (size_t)K, 0, K, (float)dt, 1);
+      iters += 50;
+      if (iters % 2000 == 0) { /* restart before the arms wind up */
+        memcpy(bq, q0, bsz);
+        memset(bqd, 0, bsz);
+      }
+      t1 = cpu_s();
     }
-    t1 = now_s();
+    mi_s += t1 - t0;
+    t0 = cpu_s();
+    t1 = t0;
+    while (t1 - t0 < 0.5 * seconds / slices) {
+      for (int r = 0; r < 100; r++) mj_step(mj, md);
+      steps += 100;
+      if (steps % 2000 == 0) mj_resetData(mj, md);
+      t1 = cpu_s();
+    }
+    mj_s += t1 - t0;
   }
-  double mirai_sps = (double)iters * K / (t1 - t0);
+  double mirai_sps = (double)iters * K / mi_s;
+  double mj_sps = (double)steps / mj_s;
   free(bq);
   free(bqd);
   free(bt);
   free(q0);
-
-  /* MuJoCo: mj_step on the same model, same dt */
-  mj_resetData(mj, md);
-  long steps = 0;
-  t0 = now_s();
-  t1 = t0;
-  while (t1 - t0 < 0.5 * seconds) {
-    for (int r = 0; r < 100; r++) mj_step(mj, md);
-    steps += 100;
-    if (steps % 2000 == 0) mj_resetData(mj, md);
-    t1 = now_s();
-  }
-  double mj_sps = (double)steps / (t1 - t0);
 
   const char *base = strrchr(urdf, '/');
   base = base ? base + 1 : urdf;
@@ -179,8 +195,8 @@ int mi_bench_dynamics(int argc, char **argv) {
   printf("bench dynamics urdf=%s dof=%d threads=1 mirai_steps_per_s=%.0f mujoco_steps_per_s=%.0f "
          "ratio=%.1f max_rel_err=%.2g\n",
          name, n, mirai_sps, mj_sps, mirai_sps / mj_sps, max_rel);
-  fprintf(stderr, "(mirai: K=%d candidates, %s kernel, %d lanes; dt=%g s)\n", K,
-          mi_wm_simd_name(), mi_wm_simd_lanes(), dt);
+  fprintf(stderr, "(mirai: K=%d candidates, %s kernel; dt=%g s; thread CPU time, %d "
+          "alternating slices)\n", K, mi_wm_simd_name(), dt, slices);
   mj_deleteData(md);
   mj_deleteModel(mj);
   mi_wm_model_free(m);

@@ -34,9 +34,9 @@
  *
  *     mi_wm_step_soa(&m->dynf, q, qd, tau, stride, k0, k1, dt, nsub);
  *
- * steps candidates k0 <= k < k1 (a worker's block) in groups of
- * mi_wm_simd_lanes() (8 with AVX2+FMA, else 4 with SSE2/NEON) and the tail
- * one at a time with mi_wm_step_f. The ISA is chosen once at run time
+ * steps candidates k0 <= k < k1 (a worker's block) in groups of 16 (AVX-512),
+ * then 8 (AVX2+FMA), else 4 (SSE2/NEON), and the tail one at a time with
+ * mi_wm_step_f. The ISA is chosen once at run time
  * (__builtin_cpu_supports); mi_wm_simd_name() says which. The lane kernel is
  * the same template as mi_wm_step_f, so a candidate's result does not depend
  * on the block it falls in up to float rounding of fused multiply-adds (the
@@ -114,13 +114,23 @@ void mi_wm_step_soa(const mi_wm_dynf *d, float *q, float *qd, const float *tau, 
 void mi_wm_forward_soa(const mi_wm_dynf *d, const float *q, const float *qd, const float *tau,
                        float *qdd, size_t stride, int k0, int k1);
 
-/* Lanes per SIMD group on this machine (8 or 4) and the kernel's name
- * ("avx2", "sse2", "neon", "generic"). */
+/* The SIMD alignment unit on this machine (8 with AVX2+FMA, else 4): blocks
+ * starting at multiples of it give bit-identical results whatever the
+ * split. Where AVX-512 F/VL/DQ exist, whole groups of 16 candidates run in
+ * a 16-lane kernel whose results are bit-identical to the 8-lane one, so
+ * the unit stays 8. mi_wm_simd_name() names the widest kernel in use
+ * ("avx512", "avx2", "sse2", "neon", "generic"). */
 int mi_wm_simd_lanes(void);
 const char *mi_wm_simd_name(void);
 
-/* Force the portable kernel (4 lanes) even where AVX2 exists (tests). */
+/* Force the portable kernel (4 lanes) even where AVX2 exists (tests);
+ * off (0) allows every kernel again. */
 void mi_wm_simd_force_generic(int on);
+
+/* Cap the SIMD group width at lanes (4, 8 or 16; tests and benchmarks
+ * compare the kernels with it). Not thread-safe against concurrent steps:
+ * call it while no batch is being stepped. */
+void mi_wm_simd_max_lanes(int lanes);
 
 #ifdef __cplusplus
 }

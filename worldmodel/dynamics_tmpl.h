@@ -22,6 +22,7 @@
 
 #define V3 MI_WM_N(mi_wm_v3)
 #define M3 MI_WM_N(mi_wm_m3)
+#define SY MI_WM_N(mi_wm_sy)
 #define T MI_WM_T
 #define S MI_WM_S
 
@@ -161,18 +162,54 @@ MI_WM_FN void MI_WM_N(mi_wm_ee)(const MI_WM_DYN *d, const M3 *R, const V3 *p, M3
   }
 }
 
+/* A symmetric 3x3 matrix by its six distinct entries. */
+typedef struct SY {
+  T xx, yy, zz, xy, xz, yz;
+} SY;
+
+/* r = S v, S symmetric */
+MI_WM_FN V3 MI_WM_N(mi_wm_sy_mulv)(const SY *a, V3 v) {
+  return MI_WM_N(mi_wm_v3_make)(a->xx * v.x + a->xy * v.y + a->xz * v.z,
+                                a->xy * v.x + a->yy * v.y + a->yz * v.z,
+                                a->xz * v.x + a->yz * v.y + a->zz * v.z);
+}
+/* r = R S R^T, S symmetric: M = R S (27 multiply-adds), then only the six
+ * distinct entries of M R^T (18) */
+MI_WM_FN void MI_WM_N(mi_wm_sy_rot)(const M3 *R, const SY *a, SY *r) {
+  const T *q = R->m;
+  T m[9];
+  for (int i = 0; i < 3; i++) {
+    m[3 * i + 0] = q[3 * i] * a->xx + q[3 * i + 1] * a->xy + q[3 * i + 2] * a->xz;
+    m[3 * i + 1] = q[3 * i] * a->xy + q[3 * i + 1] * a->yy + q[3 * i + 2] * a->yz;
+    m[3 * i + 2] = q[3 * i] * a->xz + q[3 * i + 1] * a->yz + q[3 * i + 2] * a->zz;
+  }
+  r->xx = m[0] * q[0] + m[1] * q[1] + m[2] * q[2];
+  r->yy = m[3] * q[3] + m[4] * q[4] + m[5] * q[5];
+  r->zz = m[6] * q[6] + m[7] * q[7] + m[8] * q[8];
+  r->xy = m[0] * q[3] + m[1] * q[4] + m[2] * q[5];
+  r->xz = m[0] * q[6] + m[1] * q[7] + m[2] * q[8];
+  r->yz = m[3] * q[6] + m[4] * q[7] + m[5] * q[8];
+}
+
 /* Articulated-body forward dynamics (Featherstone, RBDA table 7.1) in body
  * coordinates. tau is the total generalized force on each joint (applied
  * plus passive); h_implicit > 0 adds h * damping to each joint's
  * articulated inertia (implicit damping, as MuJoCo's Euler integrator
- * does); 0 gives the plain forward dynamics qdd = M^-1 (tau - c(q, qd)). */
+ * does); 0 gives the plain forward dynamics qdd = M^-1 (tau - c(q, qd)).
+ *
+ * A spatial inertia is kept as [[A, B], [B^T, D]] (force (n, f) from motion
+ * (w, v)) with A and D symmetric: 21 numbers, not 36. The joint axis is the
+ * body's +z, so the velocity-product terms c have no z part and the joint's
+ * column of the inertia is a plain column (no multiply). */
 MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, const T *tau,
                                  S h_implicit, T *qdd) {
   M3 R[MI_WM_MAX_DOF];
   V3 p[MI_WM_MAX_DOF];
   V3 vw[MI_WM_MAX_DOF], vl[MI_WM_MAX_DOF]; /* body velocity (angular, linear) */
-  V3 cw[MI_WM_MAX_DOF], cl[MI_WM_MAX_DOF]; /* velocity-product acceleration */
-  M3 IA[MI_WM_MAX_DOF], IB[MI_WM_MAX_DOF], ID[MI_WM_MAX_DOF]; /* [[A, B], [B^T, D]] */
+  T cwx[MI_WM_MAX_DOF], cwy[MI_WM_MAX_DOF]; /* velocity-product acceleration c = v x S qd: */
+  T clx[MI_WM_MAX_DOF], cly[MI_WM_MAX_DOF]; /* its z parts are zero */
+  SY IA[MI_WM_MAX_DOF], ID[MI_WM_MAX_DOF];  /* articulated inertia [[A, B], [B^T, D]] */
+  M3 IB[MI_WM_MAX_DOF];
   V3 pn[MI_WM_MAX_DOF], pf[MI_WM_MAX_DOF]; /* bias force (torque, force) */
   V3 Uw[MI_WM_MAX_DOF], Ul[MI_WM_MAX_DOF];
   T Dinv[MI_WM_MAX_DOF], u[MI_WM_MAX_DOF];
@@ -194,34 +231,42 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
     }
     /* S qd and c = v x (S qd) */
     if (d->prismatic[i]) {
-      cw[i] = MI_WM_N(mi_wm_v3_make)(zero, zero, zero);
-      cl[i] = MI_WM_N(mi_wm_v3_make)(w.y * qd[i], -w.x * qd[i], zero);
+      cwx[i] = zero;
+      cwy[i] = zero;
+      clx[i] = w.y * qd[i];
+      cly[i] = zero - w.x * qd[i];
       v.z = v.z + qd[i];
     } else {
-      cw[i] = MI_WM_N(mi_wm_v3_make)(w.y * qd[i], -w.x * qd[i], zero);
-      cl[i] = MI_WM_N(mi_wm_v3_make)(v.y * qd[i], -v.x * qd[i], zero);
+      cwx[i] = w.y * qd[i];
+      cwy[i] = zero - w.x * qd[i];
+      clx[i] = v.y * qd[i];
+      cly[i] = zero - v.x * qd[i];
       w.z = w.z + qd[i];
     }
     vw[i] = w;
     vl[i] = v;
 
-    /* rigid-body spatial inertia about the body origin */
-    const S *I = d->inertia[i];
+    /* rigid-body spatial inertia about the body origin: A = Io, B = h x, D = m 1 */
+    const S *Io = d->inertia[i]; /* not "I": <complex.h> defines it */
     const S m = d->mass[i];
     const S hx = d->h[i][0], hy = d->h[i][1], hz = d->h[i][2];
-    M3 *A = &IA[i], *B = &IB[i], *D = &ID[i];
-    A->m[0] = zero + I[0]; A->m[1] = zero + I[3]; A->m[2] = zero + I[4];
-    A->m[3] = zero + I[3]; A->m[4] = zero + I[1]; A->m[5] = zero + I[5];
-    A->m[6] = zero + I[4]; A->m[7] = zero + I[5]; A->m[8] = zero + I[2];
+    SY *A = &IA[i], *D = &ID[i];
+    M3 *B = &IB[i];
+    A->xx = zero + Io[0];
+    A->yy = zero + Io[1];
+    A->zz = zero + Io[2];
+    A->xy = zero + Io[3];
+    A->xz = zero + Io[4];
+    A->yz = zero + Io[5];
     B->m[0] = zero; B->m[1] = zero - hz; B->m[2] = zero + hy;
     B->m[3] = zero + hz; B->m[4] = zero; B->m[5] = zero - hx;
     B->m[6] = zero - hy; B->m[7] = zero + hx; B->m[8] = zero;
-    for (int k = 0; k < 9; k++) D->m[k] = zero;
-    D->m[0] = D->m[4] = D->m[8] = zero + m;
+    D->xx = D->yy = D->zz = zero + m;
+    D->xy = D->xz = D->yz = zero;
 
     /* p = v x* (I v): I v = (Io w + h x v, m v + w x h) */
     V3 hv = MI_WM_N(mi_wm_v3_make)(zero + hx, zero + hy, zero + hz);
-    V3 Iw = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(A, w), MI_WM_N(mi_wm_v3_cross)(hv, v));
+    V3 Iw = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_sy_mulv)(A, w), MI_WM_N(mi_wm_v3_cross)(hv, v));
     V3 If = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_scale)(v, zero + m),
                                   MI_WM_N(mi_wm_v3_cross)(w, hv));
     pn[i] = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_cross)(w, Iw), MI_WM_N(mi_wm_v3_cross)(v, If));
@@ -230,18 +275,19 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
 
   /* pass 2, inward: articulated inertias and bias forces */
   for (int i = n - 1; i >= 0; i--) {
-    M3 *A = &IA[i], *B = &IB[i], *D = &ID[i];
+    SY *A = &IA[i], *D = &ID[i];
+    M3 *B = &IB[i];
     V3 uw, ul;
     T Dj, pj;
     if (d->prismatic[i]) {
-      /* U = IA e6 = (B col 2; D col 2) */
+      /* U = IA e6 = (B col z; D col z) */
       uw = MI_WM_N(mi_wm_v3_make)(B->m[2], B->m[5], B->m[8]);
-      ul = MI_WM_N(mi_wm_v3_make)(D->m[2], D->m[5], D->m[8]);
+      ul = MI_WM_N(mi_wm_v3_make)(D->xz, D->yz, D->zz);
       Dj = ul.z;
       pj = pf[i].z;
     } else {
-      /* U = IA e3 = (A col 2; B row 2) */
-      uw = MI_WM_N(mi_wm_v3_make)(A->m[2], A->m[5], A->m[8]);
+      /* U = IA e3 = (A col z; B row z) */
+      uw = MI_WM_N(mi_wm_v3_make)(A->xz, A->yz, A->zz);
       ul = MI_WM_N(mi_wm_v3_make)(B->m[6], B->m[7], B->m[8]);
       Dj = uw.z;
       pj = pn[i].z;
@@ -255,60 +301,82 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
     int par = d->parent[i];
     if (par < 0) continue;
 
-    /* Ia = IA - U U^T / D */
+    /* Ia = IA - U U^T / D (symmetric blocks: six entries each) */
     V3 uws = MI_WM_N(mi_wm_v3_scale)(uw, di), uls = MI_WM_N(mi_wm_v3_scale)(ul, di);
-    T uwa[3] = {uw.x, uw.y, uw.z}, ula[3] = {ul.x, ul.y, ul.z};
-    T uwsa[3] = {uws.x, uws.y, uws.z}, ulsa[3] = {uls.x, uls.y, uls.z};
-    for (int r = 0; r < 3; r++)
-      for (int c = 0; c < 3; c++) {
-        A->m[3 * r + c] = A->m[3 * r + c] - uwsa[r] * uwa[c];
-        B->m[3 * r + c] = B->m[3 * r + c] - uwsa[r] * ula[c];
-        D->m[3 * r + c] = D->m[3 * r + c] - ulsa[r] * ula[c];
-      }
-    /* pa = pA + Ia c + U u / D */
+    A->xx = A->xx - uws.x * uw.x;
+    A->yy = A->yy - uws.y * uw.y;
+    A->zz = A->zz - uws.z * uw.z;
+    A->xy = A->xy - uws.x * uw.y;
+    A->xz = A->xz - uws.x * uw.z;
+    A->yz = A->yz - uws.y * uw.z;
+    D->xx = D->xx - uls.x * ul.x;
+    D->yy = D->yy - uls.y * ul.y;
+    D->zz = D->zz - uls.z * ul.z;
+    D->xy = D->xy - uls.x * ul.y;
+    D->xz = D->xz - uls.x * ul.z;
+    D->yz = D->yz - uls.y * ul.z;
+    {
+      T uwsa[3] = {uws.x, uws.y, uws.z}, ula[3] = {ul.x, ul.y, ul.z};
+      for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++) B->m[3 * r + c] = B->m[3 * r + c] - uwsa[r] * ula[c];
+    }
+    /* pa = pA + Ia c + U u / D, with c = (cwx, cwy, 0; clx, cly, 0) */
     T ud = u[i] * di;
-    V3 an = MI_WM_N(mi_wm_v3_add)(
-        MI_WM_N(mi_wm_v3_add)(pn[i], MI_WM_N(mi_wm_v3_scale)(uw, ud)),
-        MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(A, cw[i]), MI_WM_N(mi_wm_m3_mulv)(B, cl[i])));
-    V3 af = MI_WM_N(mi_wm_v3_add)(
-        MI_WM_N(mi_wm_v3_add)(pf[i], MI_WM_N(mi_wm_v3_scale)(ul, ud)),
-        MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_tmulv)(B, cw[i]), MI_WM_N(mi_wm_m3_mulv)(D, cl[i])));
+    const T cx = cwx[i], cy = cwy[i], lx = clx[i], ly = cly[i];
+    V3 an = MI_WM_N(mi_wm_v3_make)(
+        pn[i].x + uw.x * ud + A->xx * cx + A->xy * cy + B->m[0] * lx + B->m[1] * ly,
+        pn[i].y + uw.y * ud + A->xy * cx + A->yy * cy + B->m[3] * lx + B->m[4] * ly,
+        pn[i].z + uw.z * ud + A->xz * cx + A->yz * cy + B->m[6] * lx + B->m[7] * ly);
+    V3 af = MI_WM_N(mi_wm_v3_make)(
+        pf[i].x + ul.x * ud + B->m[0] * cx + B->m[3] * cy + D->xx * lx + D->xy * ly,
+        pf[i].y + ul.y * ud + B->m[1] * cx + B->m[4] * cy + D->xy * lx + D->yy * ly,
+        pf[i].z + ul.z * ud + B->m[2] * cx + B->m[5] * cy + D->xz * lx + D->yz * ly);
 
-    /* to the parent: rotate (A' = R A R^T, ...), then shift the origin by p:
-     * A_p = A' - B' P + P B'^T - P D' P, B_p = B' + P D', D_p = D' */
-    M3 t, Ar, Br, Dr, BP, PBt, PD, PDP;
-    MI_WM_N(mi_wm_m3_mul)(&R[i], A, &t);
-    MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Ar);
+    /* to the parent: rotate (A' = R A R^T, ...), then shift the origin by
+     * p (P = p x): A_p = A' + X + X^T - P D' P with X = P B'^T,
+     * B_p = B' + P D', D_p = D' */
+    SY Ar, Dr;
+    M3 t, Br;
+    MI_WM_N(mi_wm_sy_rot)(&R[i], A, &Ar);
+    MI_WM_N(mi_wm_sy_rot)(&R[i], D, &Dr);
     MI_WM_N(mi_wm_m3_mul)(&R[i], B, &t);
     MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Br);
-    MI_WM_N(mi_wm_m3_mul)(&R[i], D, &t);
-    MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Dr);
-    V3 pp = p[i];
-    MI_WM_N(mi_wm_m3_skewmul)(pp, &Dr, &PD);
-    /* P B'^T: skew(p) times transpose(B') */
-    {
-      M3 Bt;
-      for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++) Bt.m[3 * r + c] = Br.m[3 * c + r];
-      MI_WM_N(mi_wm_m3_skewmul)(pp, &Bt, &PBt);
-    }
-    /* B' P = -(P^T B'^T)^T = -(P B'^T)... use (B' P)^T = P^T B'^T = -P B'^T */
-    for (int r = 0; r < 3; r++)
-      for (int c = 0; c < 3; c++) BP.m[3 * r + c] = zero - PBt.m[3 * c + r];
-    /* P D' P = -(P (P D')^T) since D' symmetric: (P D')^T = D' P^T = -D' P */
-    {
-      M3 PDt;
-      for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++) PDt.m[3 * r + c] = PD.m[3 * c + r];
-      MI_WM_N(mi_wm_m3_skewmul)(pp, &PDt, &PDP);
-    }
-    M3 *Ap = &IA[par], *Bp = &IB[par], *Dp = &ID[par];
-    for (int k = 0; k < 9; k++) {
-      /* P D' P = P (D' P) = P (-(P D')^T) = -P (PD)^T */
-      Ap->m[k] = Ap->m[k] + Ar.m[k] - BP.m[k] + PBt.m[k] + PDP.m[k];
-      Bp->m[k] = Bp->m[k] + Br.m[k] + PD.m[k];
-      Dp->m[k] = Dp->m[k] + Dr.m[k];
-    }
+    const V3 pp = p[i];
+    /* P D': column j is p x (column j of D') */
+    V3 pd0 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Dr.xx, Dr.xy, Dr.xz));
+    V3 pd1 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Dr.xy, Dr.yy, Dr.yz));
+    V3 pd2 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Dr.xz, Dr.yz, Dr.zz));
+    /* X = P B'^T: column c is p x (row c of B') */
+    V3 x0 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Br.m[0], Br.m[1], Br.m[2]));
+    V3 x1 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Br.m[3], Br.m[4], Br.m[5]));
+    V3 x2 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Br.m[6], Br.m[7], Br.m[8]));
+    /* (P D') P: row r is (row r of P D') x p */
+    V3 r0 = MI_WM_N(mi_wm_v3_cross)(MI_WM_N(mi_wm_v3_make)(pd0.x, pd1.x, pd2.x), pp);
+    V3 r1 = MI_WM_N(mi_wm_v3_cross)(MI_WM_N(mi_wm_v3_make)(pd0.y, pd1.y, pd2.y), pp);
+    V3 r2z = MI_WM_N(mi_wm_v3_cross)(MI_WM_N(mi_wm_v3_make)(pd0.z, pd1.z, pd2.z), pp);
+    SY *Ap = &IA[par], *Dp = &ID[par];
+    M3 *Bp = &IB[par];
+    Ap->xx = Ap->xx + Ar.xx + (x0.x + x0.x) - r0.x;
+    Ap->yy = Ap->yy + Ar.yy + (x1.y + x1.y) - r1.y;
+    Ap->zz = Ap->zz + Ar.zz + (x2.z + x2.z) - r2z.z;
+    Ap->xy = Ap->xy + Ar.xy + (x1.x + x0.y) - r0.y;
+    Ap->xz = Ap->xz + Ar.xz + (x2.x + x0.z) - r0.z;
+    Ap->yz = Ap->yz + Ar.yz + (x2.y + x1.z) - r1.z;
+    Bp->m[0] = Bp->m[0] + Br.m[0] + pd0.x;
+    Bp->m[1] = Bp->m[1] + Br.m[1] + pd1.x;
+    Bp->m[2] = Bp->m[2] + Br.m[2] + pd2.x;
+    Bp->m[3] = Bp->m[3] + Br.m[3] + pd0.y;
+    Bp->m[4] = Bp->m[4] + Br.m[4] + pd1.y;
+    Bp->m[5] = Bp->m[5] + Br.m[5] + pd2.y;
+    Bp->m[6] = Bp->m[6] + Br.m[6] + pd0.z;
+    Bp->m[7] = Bp->m[7] + Br.m[7] + pd1.z;
+    Bp->m[8] = Bp->m[8] + Br.m[8] + pd2.z;
+    Dp->xx = Dp->xx + Dr.xx;
+    Dp->yy = Dp->yy + Dr.yy;
+    Dp->zz = Dp->zz + Dr.zz;
+    Dp->xy = Dp->xy + Dr.xy;
+    Dp->xz = Dp->xz + Dr.xz;
+    Dp->yz = Dp->yz + Dr.yz;
     V3 fp = MI_WM_N(mi_wm_m3_mulv)(&R[i], af);
     V3 np = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(&R[i], an), MI_WM_N(mi_wm_v3_cross)(pp, fp));
     pn[par] = MI_WM_N(mi_wm_v3_add)(pn[par], np);
@@ -328,10 +396,12 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
       pw = aw[par];
       pl = al[par];
     }
-    V3 w = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_tmulv)(&R[i], pw), cw[i]);
-    V3 l = MI_WM_N(mi_wm_v3_add)(
-        MI_WM_N(mi_wm_m3_tmulv)(&R[i], MI_WM_N(mi_wm_v3_add)(pl, MI_WM_N(mi_wm_v3_cross)(pw, p[i]))),
-        cl[i]);
+    V3 w = MI_WM_N(mi_wm_m3_tmulv)(&R[i], pw);
+    V3 l = MI_WM_N(mi_wm_m3_tmulv)(&R[i], MI_WM_N(mi_wm_v3_add)(pl, MI_WM_N(mi_wm_v3_cross)(pw, p[i])));
+    w.x = w.x + cwx[i];
+    w.y = w.y + cwy[i];
+    l.x = l.x + clx[i];
+    l.y = l.y + cly[i];
     T a = (u[i] - MI_WM_N(mi_wm_v3_dot)(Uw[i], w) - MI_WM_N(mi_wm_v3_dot)(Ul[i], l)) * Dinv[i];
     qdd[i] = a;
     if (d->prismatic[i])
@@ -342,7 +412,6 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
     al[i] = l;
   }
 }
-
 /* Generalized force on each joint: the command clamped to the torque limit,
  * minus damping and smooth Coulomb friction
  *   tau_f = -friction * clamp(qd / friction_vel, -1, 1). */
@@ -380,6 +449,7 @@ MI_WM_FN void MI_WM_N(mi_wm_step)(const MI_WM_DYN *d, T *q, T *qd, const T *tau_
 
 #undef V3
 #undef M3
+#undef SY
 #undef T
 #undef S
 #undef MI_WM_N
