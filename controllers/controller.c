@@ -466,6 +466,7 @@ void mi_ctrl_step(mi_ctrl *c, int64_t now_ns, int64_t dt_ns, mi_ctrl_command *cm
   c->st.transitions = c->mon.transitions;
   c->st.plans_accepted = atomic_load_explicit(&c->plans_accepted, memory_order_relaxed);
   c->st.plans_rejected = atomic_load_explicit(&c->plans_rejected, memory_order_relaxed);
+  c->st.joint_states_rejected = atomic_load_explicit(&c->js_rejected, memory_order_relaxed);
   c->st.speed_scale = c->mon.state == MI_CTRL_RUN ? 1.0 : c->sigma;
   c->st.stop_done = c->stop_done;
   c->st.plan_seq = c->plan ? c->plan->seq : 0;

@@ -125,6 +125,7 @@ typedef struct mi_ctrl_status {
   uint64_t late_count[MI_CTRL_IN_COUNT], expired_count[MI_CTRL_IN_COUNT];
   uint64_t steps, transitions, transitions_dropped;
   uint64_t plans_accepted, plans_rejected, plans_switched;
+  uint64_t joint_states_rejected; /* wrong size or not finite */
   uint64_t clamp_velocity, clamp_acceleration, clamp_effort, dynamics_failures;
   double speed_scale; /* 1 in RUN, falling in DEGRADED */
   bool stop_done;

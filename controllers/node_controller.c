@@ -197,7 +197,7 @@ static void publish_status(mi_ctrl_node *n, const mi_ctrl_status *st) {
   m.cycles = st->steps;
   m.overruns = rs.overruns;
   m.deadline_misses = misses;
-  m.samples_rejected = st->plans_rejected + dc.rejected + n->name_rejects;
+  m.samples_rejected = st->plans_rejected + st->joint_states_rejected + dc.rejected + n->name_rejects;
   m.wakeup_latency_p50 = rs.latency_p50_us * 1e-6; /* seconds, SI */
   m.wakeup_latency_p99 = rs.latency_p99_us * 1e-6;
   m.wakeup_latency_max = rs.latency_max_us * 1e-6;

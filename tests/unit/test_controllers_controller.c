@@ -342,6 +342,12 @@ static void test_params(void **state) {
   js.n = 3;
   js.q[1] = NAN;
   assert_int_equal(mi_ctrl_submit_joint_state(c, &js), MI_ERR_REJECTED);
+  mi_ctrl_command cmd;
+  mi_ctrl_step(c, 0, MS, &cmd);
+  assert_false(cmd.valid); /* nothing valid was measured */
+  mi_ctrl_status st;
+  assert_true(mi_ctrl_status_take(c, &st));
+  assert_int_equal(st.joint_states_rejected, 2);
   mi_ctrl_destroy(c);
 }
 
