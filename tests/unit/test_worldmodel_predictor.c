@@ -1,0 +1,268 @@
+/* tests/unit/test_worldmodel_predictor.c - the predictor core in closed
+ * loop with a plant in lockstep: the worldmodel's own float64 dynamics of
+ * the 7-DOF arm in the example cell, its joints servoed (PD, 1 kHz) to the
+ * published plan's positions. Reach a goal within tolerance and time with
+ * no collision (every plant state checked with libccd); stale joint states
+ * give no plan and a reason; the intercept of a moving part; no plan
+ * carries a NaN. (Closed-loop teleop-into-fixture and pick tests are not
+ * here yet: see the predictor README section.) */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/philox.h"
+#include "worldmodel/dynamics.h"
+#include "worldmodel/predictor.h"
+#include "worldmodel/verify.h"
+
+#define ARM MIRAI_SOURCE_DIR "/tests/data/wm_arm7.urdf"
+#define CELL MIRAI_SOURCE_DIR "/tests/data/wm_cell.cell.yaml"
+#define MS MI_NS_PER_MS
+
+/* servo gains of the plant, told to the planner's rollouts (stable at the
+ * plant's explicit 1 ms step on the light wrist links) */
+static const double k_kp[7] = {300, 300, 300, 300, 50, 50, 20};
+static const double k_kd[7] = {20, 20, 20, 20, 3, 2, 0.5};
+
+static mi_predictor *make(void) {
+  mi_predictor_params p;
+  char err[512];
+  assert_int_equal(mi_predictor_params_defaults(&p, err, sizeof err), MI_OK);
+  snprintf(p.urdf, sizeof p.urdf, "%s", ARM);
+  snprintf(p.cell, sizeof p.cell, "%s", CELL);
+  p.planner.K = 256;
+  p.planner.H = 25;
+  p.planner.threads = 2;
+  p.planner.block = 32;
+  p.planner.iterations = 3;
+  p.learner.substeps = 20;
+  p.planner.kp.n = p.planner.kd.n = 7;
+  for (int j = 0; j < 7; j++) {
+    p.planner.kp.v[j] = k_kp[j];
+    p.planner.kd.v[j] = k_kd[j];
+  }
+  p.planner.substeps = 4;
+  p.est.limit_margin = 0.5; /* the test plant has no joint stops */
+  mi_predictor *pr = NULL;
+  mi_status st = mi_predictor_create(&p, &pr, err, sizeof err);
+  if (st != MI_OK) fprintf(stderr, "%s\n", err);
+  assert_int_equal(st, MI_OK);
+  return pr;
+}
+
+/* the plant: PD to the plan's position at the current time, 1 ms steps */
+typedef struct plant {
+  double q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF], tau[MI_WM_MAX_DOF];
+  int64_t t_ns;
+  mi_predictor_plan plan;
+  int64_t plan_ns;
+  bool have_plan;
+  int collisions;
+} plant;
+
+static void ref_at(const plant *pl, int n, double *qr) {
+  double t = mi_s_from_ns(pl->t_ns - pl->plan_ns);
+  const mi_predictor_plan *p = &pl->plan;
+  int i = 0;
+  while (i + 1 < p->npoints && p->t[i + 1] <= t) i++;
+  if (i + 1 >= p->npoints) {
+    memcpy(qr, p->q[p->npoints - 1], sizeof(double) * (size_t)n);
+    return;
+  }
+  double f = (t - p->t[i]) / (p->t[i + 1] - p->t[i]);
+  for (int j = 0; j < n; j++) qr[j] = p->q[i][j] + f * (p->q[i + 1][j] - p->q[i][j]);
+}
+
+/* run seconds of lockstep: 50 Hz cycles, joint states at 500 Hz */
+static void run(mi_predictor *pr, plant *pl, double seconds, int *published) {
+  const mi_model *m = mi_predictor_model(pr);
+  const int n = m->ndof;
+  int steps = (int)lround(seconds * 1000.0);
+  for (int s = 0; s < steps; s++) {
+    if (pl->t_ns % (2 * MS) == 0) {
+      char why[128];
+      mi_status st =
+          mi_predictor_joint_state(pr, pl->t_ns, pl->t_ns, pl->q, pl->qd, pl->tau, why, sizeof why);
+      if (st != MI_OK) fprintf(stderr, "joint state rejected: %s\n", why);
+      assert_int_equal(st, MI_OK);
+    }
+    if (pl->t_ns % (20 * MS) == 0) {
+      const mi_predictor_plan *plan = NULL;
+      mi_status st = mi_predictor_cycle(pr, pl->t_ns, &plan);
+      if (st == MI_OK) {
+        assert_non_null(plan);
+        for (int i = 0; i < plan->npoints; i++)
+          for (int j = 0; j < n; j++)
+            assert_true(isfinite(plan->q[i][j]) && isfinite(plan->qd[i][j]) &&
+                        isfinite(plan->tau[i][j]));
+        pl->plan = *plan;
+        pl->plan_ns = pl->t_ns;
+        pl->have_plan = true;
+        if (published) (*published)++;
+      }
+    }
+    double qr[MI_WM_MAX_DOF];
+    if (pl->have_plan)
+      ref_at(pl, n, qr);
+    else
+      memcpy(qr, pl->q, sizeof qr);
+    for (int j = 0; j < n; j++) {
+      double t = k_kp[j] * (qr[j] - pl->q[j]) - k_kd[j] * pl->qd[j];
+      pl->tau[j] = fmax(-m->dyn.effort[j], fmin(m->dyn.effort[j], t));
+    }
+    mi_wm_step_d(&m->dyn, pl->q, pl->qd, pl->tau, 0.001, 1, NULL);
+    pl->t_ns += MS;
+    if (s % 10 == 0 && mi_wm_verify(m, pl->q, 1, NULL) != MI_OK) pl->collisions++;
+  }
+}
+
+static void plant_at(plant *pl, const mi_model *m, const double *q) {
+  memset(pl, 0, sizeof *pl);
+  pl->t_ns = 1000 * MS;
+  memcpy(pl->q, q, sizeof(double) * (size_t)m->ndof);
+}
+
+/* a collision-free configuration whose tool lies in a box */
+static bool find_q(const mi_predictor *pr, uint32_t seed, const double lo[3], const double hi[3],
+                   double *q) {
+  const mi_model *m = mi_predictor_model(pr);
+  mi_philox_key key = mi_philox_key_from_seed(seed);
+  for (uint32_t i = 0; i < 20000; i++) {
+    for (int j0 = 0; j0 < m->ndof; j0 += 4) {
+      float u[4];
+      mi_philox_uniform4f(mi_philox_ctr_make(i, (uint32_t)j0, 0, 0), key, u);
+      for (int j = j0; j < j0 + 4 && j < m->ndof; j++) {
+        double mid = 0.5 * (m->dyn.lower[j] + m->dyn.upper[j]);
+        double half = 0.5 * (m->dyn.upper[j] - m->dyn.lower[j]);
+        q[j] = mid + 0.7 * half * (2.0 * u[j - j0] - 1.0);
+      }
+    }
+    double p[3];
+    mi_predictor_tool_position(pr, q, p);
+    bool in = true;
+    for (int k = 0; k < 3; k++) in = in && p[k] >= lo[k] && p[k] <= hi[k];
+    if (in && mi_wm_verify(m, q, 1, NULL) == MI_OK) return true;
+  }
+  return false;
+}
+
+static void test_reach_goal(void **state) {
+  (void)state;
+  mi_predictor *pr = make();
+  const mi_model *m = mi_predictor_model(pr);
+  double q0[MI_WM_MAX_DOF], qg[MI_WM_MAX_DOF], g[3];
+  const double lo[3] = {0.2, -0.3, 0.6}, hi[3] = {0.6, 0.3, 1.0};
+  assert_true(find_q(pr, 3, lo, hi, q0));
+  assert_true(find_q(pr, 4, lo, hi, qg));
+  mi_predictor_tool_position(pr, qg, g);
+  plant pl;
+  plant_at(&pl, m, q0);
+  mi_pose goal = {{g[0], g[1], g[2]}, {1, 0, 0, 0}};
+  assert_int_equal(mi_predictor_set_reach(pr, goal, false), MI_OK);
+  int published = 0;
+  run(pr, &pl, 4.0, &published);
+  double p[3];
+  mi_predictor_tool_position(pr, pl.q, p);
+  double d = sqrt((p[0] - g[0]) * (p[0] - g[0]) + (p[1] - g[1]) * (p[1] - g[1]) +
+                  (p[2] - g[2]) * (p[2] - g[2]));
+  mi_predictor_status st;
+  mi_predictor_get_status(pr, &st);
+  printf("reach: predictor's view %.3f m\n", st.tool_to_goal_m);
+  printf("reach: tool %.3f m from the goal after 4 s, %d plans, %llu rejected, solve %.1f ms\n", d,
+         published, (unsigned long long)st.plans_rejected, st.solve_time_s * 1e3);
+  assert_true(d < 0.05);
+  assert_int_equal(pl.collisions, 0);
+  assert_true(published > 150);
+  assert_string_equal(st.task, "reach");
+  mi_predictor_destroy(pr);
+}
+
+static void test_stale_joint_states(void **state) {
+  (void)state;
+  mi_predictor *pr = make();
+  const mi_model *m = mi_predictor_model(pr);
+  const mi_predictor_plan *plan = (const mi_predictor_plan *)1;
+  mi_predictor_status st;
+  mi_pose goal = {{0.4, 0.0, 0.8}, {1, 0, 0, 0}};
+  assert_int_equal(mi_predictor_set_reach(pr, goal, false), MI_OK);
+  assert_int_equal(mi_predictor_cycle(pr, 1000 * MS, &plan), MI_ERR_STALE);
+  assert_null(plan);
+  mi_predictor_get_status(pr, &st);
+  assert_non_null(strstr(st.reason, "no joint state"));
+  double q[MI_WM_MAX_DOF] = {0}, qd[MI_WM_MAX_DOF] = {0};
+  for (int j = 0; j < m->ndof; j++) q[j] = 0.5 * (m->dyn.lower[j] + m->dyn.upper[j]);
+  assert_int_equal(mi_predictor_joint_state(pr, 1000 * MS, 1000 * MS, q, qd, NULL, NULL, 0), MI_OK);
+  assert_int_equal(mi_predictor_cycle(pr, 1010 * MS, &plan), MI_OK);
+  assert_non_null(plan);
+  /* 300 ms later, nothing new: no plan, and the status says why */
+  assert_int_equal(mi_predictor_cycle(pr, 1300 * MS, &plan), MI_ERR_STALE);
+  assert_null(plan);
+  mi_predictor_get_status(pr, &st);
+  assert_non_null(strstr(st.reason, "stale"));
+  assert_int_equal(st.stale, 2);
+  assert_int_equal(st.plans_published, 1);
+  /* a NaN sample is rejected by the estimator and counted */
+  q[0] = NAN;
+  assert_int_equal(mi_predictor_joint_state(pr, 1301 * MS, 1301 * MS, q, qd, NULL, NULL, 0),
+                   MI_ERR_REJECTED);
+  assert_int_equal(mi_predictor_cycle(pr, 1302 * MS, &plan), MI_ERR_STALE);
+  mi_predictor_get_status(pr, &st);
+  assert_int_equal(st.samples_rejected, 1);
+  mi_predictor_destroy(pr);
+}
+
+/* pick: the goal follows the part's predicted path */
+static void test_pick_intercept(void **state) {
+  (void)state;
+  mi_vec3 at;
+  double th;
+  /* a part at 0.2 m/s towards a tool 0.5 m downstream, tool at 0.5 m/s */
+  assert_int_equal(mi_task_intercept(mi_vec3_make(1.0, 0, 0), mi_vec3_make(-0.2, 0, 0),
+                                     mi_vec3_make(0.5, 0, 0), 0.5, 0.0, 5.0, &th, &at),
+                   MI_OK);
+  /* meet where 1 - 0.2 t - 0.5 = 0.5 t: t = 0.714 s */
+  assert_float_equal(th, 0.5 / 0.7, 1e-4);
+  assert_float_equal(at.x, 1.0 - 0.2 * th, 1e-6);
+  /* running away faster than the tool: unreachable */
+  assert_int_equal(mi_task_intercept(mi_vec3_make(1.0, 0, 0), mi_vec3_make(1.0, 0, 0),
+                                     mi_vec3_make(0.5, 0, 0), 0.5, 0.0, 2.0, &th, &at),
+                   MI_ERR_RANGE);
+
+}
+
+static void test_params_table(void **state) {
+  (void)state;
+  mi_predictor_params p;
+  char err[256];
+  assert_int_equal(mi_predictor_params_defaults(&p, err, sizeof err), MI_OK);
+  const mi_param_table *t = mi_predictor_params_table();
+  assert_non_null(mi_params_find(t, "planning.rate_hz"));
+  assert_non_null(mi_params_find(t, "planner.K"));
+  assert_non_null(mi_params_find(t, "learner.enabled"));
+  assert_non_null(mi_params_find(t, "estimator.max_jump"));
+  assert_int_equal(mi_params_set(t, &p, "planner.K", "64", err, sizeof err), MI_OK);
+  assert_int_equal(p.planner.K, 64);
+  assert_int_equal(mi_params_set(t, &p, "learner.enabled", "false", err, sizeof err), MI_OK);
+  assert_false(p.learner.enabled);
+  assert_float_equal(p.rate_hz, 50.0, 0.0);
+  mi_predictor *pr = NULL;
+  assert_int_equal(mi_predictor_create(&p, &pr, err, sizeof err), MI_ERR_INVALID); /* no urdf */
+  assert_non_null(strstr(err, "model.urdf"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_params_table),
+      cmocka_unit_test(test_stale_joint_states),
+      cmocka_unit_test(test_reach_goal),
+      cmocka_unit_test(test_pick_intercept),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,515 @@
+/* worldmodel/predictor.c - the predictor's planning cycle without DDS (see
+ * predictor.h). */
+#include "worldmodel/predictor.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "worldmodel/pool.h"
+#include "worldmodel/rollout.h"
+#include "worldmodel/verify.h"
+
+/* ---- params: own rows + the planner's, learner's and estimator's ---- */
+
+#define S mi_predictor_params
+static const mi_param_def k_own[] = {
+    MI_P_STRING(S, urdf, "model.urdf", "\"\"", "robot URDF file"),
+    MI_P_STRING(S, cell, "model.cell", "\"\"", "cell YAML file (fixtures, conveyor, parts, zones); \"\": none"),
+    MI_P_DOUBLE(S, rate_hz, "planning.rate_hz", "50.0", 0.1, 1000.0, "Hz", "planning cycles per second"),
+    MI_P_DOUBLE(S, js_budget_s, "planning.joint_state_budget", "0.1", 0.001, 10.0, "s",
+                "joint states older than this: no plan is published and the status says why"),
+    MI_P_DOUBLE(S, goal_tolerance, "task.goal_tolerance", "0.02", 1e-4, 1.0, "m",
+                "tool distance to the goal reported as reached"),
+    MI_P_DOUBLE(S, approach_height, "task.approach_height", "0.12", 0.0, 1.0, "m",
+                "pick: the tool aims this far above the part"),
+    MI_P_DOUBLE(S, tool_speed, "task.tool_speed", "0.5", 0.01, 10.0, "m/s",
+                "pick: tool speed assumed when computing the intercept time"),
+    MI_P_DOUBLE(S, teleop_horizon_s, "task.teleop_horizon", "0.5", 0.02, 5.0, "s",
+                "teleop: the twist is held this long to form the nominal tool motion"),
+    MI_P_DOUBLE(S, teleop_timeout_s, "task.teleop_timeout", "0.3", 0.01, 10.0, "s",
+                "teleop: a twist older than this counts as zero (stop)"),
+    MI_P_DOUBLE(S, dls_lambda, "task.dls_damping", "0.05", 1e-4, 1.0, "m",
+                "teleop: damping of the resolved-rate least squares"),
+    MI_WM_LEARNER_PARAM_ROWS(S, learner),
+    MI_WM_EST_PARAM_ROWS(S, est),
+};
+#undef S
+
+#define MI_PRED_MAX_ROWS 128
+static mi_param_def g_rows[MI_PRED_MAX_ROWS];
+static mi_param_table g_table = {"predictor", g_rows, 0};
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void build_table(void) {
+  size_t n = 0;
+  for (size_t i = 0; i < MI_ARRAY_LEN(k_own) && n < MI_PRED_MAX_ROWS; i++) g_rows[n++] = k_own[i];
+  const mi_param_table *pt = mi_planner_params_table();
+  for (size_t i = 0; i < pt->n && n < MI_PRED_MAX_ROWS; i++) {
+    g_rows[n] = pt->defs[i];
+    g_rows[n].offset += offsetof(mi_predictor_params, planner);
+    n++;
+  }
+  g_table.n = n;
+}
+
+const mi_param_table *mi_predictor_params_table(void) {
+  pthread_once(&g_once, build_table);
+  return &g_table;
+}
+
+mi_status mi_predictor_params_defaults(mi_predictor_params *p, char *err, size_t err_sz) {
+  return mi_params_defaults(mi_predictor_params_table(), p, err, err_sz);
+}
+
+/* ---- the predictor ---- */
+
+struct mi_predictor {
+  mi_predictor_params p;
+  mi_model *m;
+  mi_pool *pool;
+  mi_planner *planner;
+  mi_rollout *rollout;
+  mi_wm_learner *learner;
+  mi_wm_est est;
+  int n, H;
+  const char *backend;
+  /* task */
+  int task;
+  mi_pose goal;
+  bool goal_rot;
+  double twist[3];
+  int64_t twist_ns;
+  bool have_twist;
+  bool task_changed;
+  int64_t last_cycle_ns;
+  bool have_last;
+  /* outputs */
+  mi_predictor_plan plan;
+  mi_predictor_status st;
+  float *qs, *qds;     /* (H + 1) x n predicted states */
+  double *vq;          /* (H + 1) x n for verification */
+  float goal_f[3];
+};
+
+static void set_reason(mi_predictor *pr, const char *fmt, ...) MI_PRINTF(2, 3);
+static void set_reason(mi_predictor *pr, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(pr->st.reason, sizeof pr->st.reason, fmt, ap);
+  va_end(ap);
+}
+
+mi_status mi_predictor_create(const mi_predictor_params *p, mi_predictor **out, char *err,
+                              size_t err_sz) {
+  if (!p || !out) return MI_ERR_INVALID;
+  if (!p->urdf[0]) {
+    snprintf(err, err_sz, "model.urdf is not set");
+    return MI_ERR_INVALID;
+  }
+  int chosen = MI_BACKEND_CPU;
+  const char *why = "";
+  mi_status st = mi_planner_backend_resolve(p->planner.backend, &chosen, &why);
+  if (st != MI_OK) {
+    snprintf(err, err_sz, "%s", why);
+    return st;
+  }
+  mi_predictor *pr = calloc(1, sizeof *pr);
+  if (!pr) return MI_ERR_NOMEM;
+  pr->p = *p;
+  pr->backend = "cpu";
+  MI_LOGI("backend: %s (%s)", pr->backend, why);
+  pr->m = mi_wm_model_load(p->urdf, p->cell[0] ? p->cell : NULL, err, err_sz);
+  if (!pr->m) {
+    st = MI_ERR_PARSE;
+    goto fail;
+  }
+  pr->n = pr->m->ndof;
+  pr->H = (int)p->planner.H;
+  if (pr->H + 1 > MI_PRED_MAX_POINTS) {
+    snprintf(err, err_sz, "planner.H %d: plans hold at most %d points", pr->H,
+             MI_PRED_MAX_POINTS - 1);
+    st = MI_ERR_INVALID;
+    goto fail;
+  }
+  if ((st = mi_pool_create((int)p->planner.threads, &pr->pool)) != MI_OK) goto fail;
+  if ((st = mi_rollout_create(pr->m, &p->planner, mi_pool_threads(pr->pool), (int)p->planner.block,
+                              &pr->rollout)) != MI_OK) {
+    snprintf(err, err_sz, "rollout: %s", mi_status_str(st));
+    goto fail;
+  }
+  if ((st = mi_planner_create(&p->planner, pr->n, &pr->planner)) != MI_OK) {
+    snprintf(err, err_sz, "planner: %s", mi_status_str(st));
+    goto fail;
+  }
+  if ((st = mi_wm_learner_create(pr->m, &p->learner, &pr->learner)) != MI_OK) {
+    snprintf(err, err_sz, "learner: %s", mi_status_str(st));
+    goto fail;
+  }
+  if ((st = mi_wm_est_init(&pr->est, pr->m, &p->est)) != MI_OK) goto fail;
+  pr->qs = calloc((size_t)(pr->H + 1) * (size_t)pr->n, sizeof(float));
+  pr->qds = calloc((size_t)(pr->H + 1) * (size_t)pr->n, sizeof(float));
+  pr->vq = calloc((size_t)(pr->H + 1) * (size_t)pr->n, sizeof(double));
+  if (!pr->qs || !pr->qds || !pr->vq) {
+    st = MI_ERR_NOMEM;
+    goto fail;
+  }
+  pr->st.planner = mi_planner_kind_name((int)p->planner.kind);
+  pr->st.backend = pr->backend;
+  pr->st.task = mi_task_name(MI_TASK_NONE);
+  pr->st.candidates = (uint32_t)p->planner.K;
+  pr->st.prediction_error = NAN;
+  pr->st.prediction_error_prior = NAN;
+  pr->st.best_cost = NAN;
+  pr->st.tool_to_goal_m = NAN;
+  pr->st.learner_enabled = p->learner.enabled;
+  set_reason(pr, "no task yet");
+  /* zones: free until rt/safety_zone says otherwise? No: occupied until
+   * told (the rollout's safe default) */
+  *out = pr;
+  return MI_OK;
+fail:
+  mi_predictor_destroy(pr);
+  return st;
+}
+
+void mi_predictor_destroy(mi_predictor *pr) {
+  if (!pr) return;
+  mi_planner_destroy(pr->planner);
+  mi_rollout_destroy(pr->rollout);
+  mi_pool_destroy(pr->pool);
+  mi_wm_learner_destroy(pr->learner);
+  mi_wm_model_free(pr->m);
+  free(pr->qs);
+  free(pr->qds);
+  free(pr->vq);
+  free(pr);
+}
+
+const mi_model *mi_predictor_model(const mi_predictor *pr) { return pr->m; }
+
+mi_status mi_predictor_joint_state(mi_predictor *pr, int64_t stamp_ns, int64_t now_ns,
+                                   const double *q, const double *qd, const double *tau,
+                                   char *why, size_t why_sz) {
+  mi_status st = mi_wm_est_joint_update(&pr->est, stamp_ns, now_ns, q, qd, tau, why, why_sz);
+  if (st != MI_OK) return st;
+  if (tau) (void)mi_wm_learner_push(pr->learner, stamp_ns, q, qd, tau);
+  return MI_OK;
+}
+
+int mi_predictor_part_poses(mi_predictor *pr, int64_t stamp_ns, const mi_pose *poses, int n) {
+  return mi_wm_est_parts_update(&pr->est, stamp_ns, poses, n);
+}
+
+void mi_predictor_zone(mi_predictor *pr, int zone, bool occupied) {
+  if (zone >= 0 && zone < pr->m->nzone) mi_rollout_set_zone_active(pr->rollout, zone, occupied);
+}
+
+static bool pose_finite(mi_pose g) {
+  return isfinite(g.p.x) && isfinite(g.p.y) && isfinite(g.p.z) && isfinite(g.q.w) &&
+         isfinite(g.q.x) && isfinite(g.q.y) && isfinite(g.q.z);
+}
+
+static void new_task(mi_predictor *pr, int task) {
+  if (pr->task != task) pr->task_changed = true;
+  pr->task = task;
+  pr->st.task = mi_task_name(task);
+}
+
+mi_status mi_predictor_set_reach(mi_predictor *pr, mi_pose goal, bool use_orientation) {
+  if (!pose_finite(goal)) return MI_ERR_INVALID;
+  pr->goal = goal;
+  pr->goal.q = mi_quat_normalize(goal.q);
+  pr->goal_rot = use_orientation;
+  new_task(pr, MI_TASK_REACH);
+  pr->task_changed = true; /* a new goal: replan from the present */
+  return MI_OK;
+}
+
+mi_status mi_predictor_set_pick(mi_predictor *pr) {
+  new_task(pr, MI_TASK_PICK);
+  return MI_OK;
+}
+
+mi_status mi_predictor_teleop(mi_predictor *pr, int64_t stamp_ns, const double v[3]) {
+  if (!isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2])) return MI_ERR_INVALID;
+  memcpy(pr->twist, v, sizeof pr->twist);
+  pr->twist_ns = stamp_ns;
+  pr->have_twist = true;
+  new_task(pr, MI_TASK_TELEOP);
+  return MI_OK;
+}
+
+void mi_predictor_set_learning(mi_predictor *pr, bool on) {
+  mi_wm_learner_set_enabled(pr->learner, on);
+  pr->st.learner_enabled = on;
+}
+
+void mi_predictor_tool_position(const mi_predictor *pr, const double *q, double p[3]) {
+  float qf[MI_WM_MAX_DOF], pf[3];
+  for (int j = 0; j < pr->n; j++) qf[j] = (float)q[j];
+  mi_rollout_ee_position(pr->rollout, qf, pf);
+  for (int i = 0; i < 3; i++) p[i] = pf[i];
+}
+
+void mi_predictor_get_status(const mi_predictor *pr, mi_predictor_status *out) { *out = pr->st; }
+
+/* a stop: hold q (one point at t = 0 and one at the end of the horizon) */
+static void make_stop(mi_predictor *pr, const double *q) {
+  mi_predictor_plan *pl = &pr->plan;
+  const int n = pr->n;
+  pl->npoints = 2;
+  pl->ndof = n;
+  pl->stop = true;
+  for (int i = 0; i < 2; i++) {
+    pl->t[i] = i * pr->p.planner.dt * pr->H;
+    for (int j = 0; j < n; j++) {
+      pl->q[i][j] = q[j];
+      pl->qd[i][j] = pl->qdd[i][j] = pl->tau[i][j] = 0.0;
+    }
+  }
+}
+
+static mi_status verify_rows(mi_predictor *pr, int rows, mi_wm_hit *hit) {
+  return mi_wm_verify(pr->m, pr->vq, rows, hit);
+}
+
+/* the task's goal for this cycle */
+static mi_status task_goal(mi_predictor *pr, int64_t now_ns, const float *qf, const double *q) {
+  const mi_predictor_params *p = &pr->p;
+  double tool[3];
+  mi_predictor_tool_position(pr, q, tool);
+  switch (pr->task) {
+    case MI_TASK_REACH: {
+      float g[3] = {(float)pr->goal.p.x, (float)pr->goal.p.y, (float)pr->goal.p.z};
+      float quat[4] = {(float)pr->goal.q.w, (float)pr->goal.q.x, (float)pr->goal.q.y,
+                       (float)pr->goal.q.z};
+      mi_rollout_set_goal(pr->rollout, g, pr->goal_rot ? quat : NULL);
+      memcpy(pr->goal_f, g, sizeof g);
+      return MI_OK;
+    }
+    case MI_TASK_PICK: {
+      mi_pose parts[MI_WM_EST_MAX_TRACKS];
+      mi_vec3 vel[MI_WM_EST_MAX_TRACKS];
+      int np = mi_wm_est_parts_at(&pr->est, now_ns, parts, vel, NULL, MI_WM_EST_MAX_TRACKS);
+      double best_t = INFINITY;
+      mi_vec3 best = {0, 0, 0};
+      const double tmax = 5.0;
+      for (int i = 0; i < np; i++) {
+        double th;
+        mi_vec3 at;
+        mi_vec3 from = mi_vec3_make(tool[0], tool[1], tool[2] - p->approach_height);
+        if (mi_task_intercept(parts[i].p, vel[i], from, p->tool_speed, 0.0, tmax, &th, &at) ==
+                MI_OK &&
+            th < best_t) {
+          best_t = th;
+          best = at;
+        }
+      }
+      if (!isfinite(best_t)) {
+        set_reason(pr, "pick: no part on the conveyor that can be reached");
+        return MI_ERR_STATE;
+      }
+      float g[3] = {(float)best.x, (float)best.y, (float)(best.z + p->approach_height)};
+      mi_rollout_set_goal(pr->rollout, g, NULL);
+      memcpy(pr->goal_f, g, sizeof g);
+      return MI_OK;
+    }
+    case MI_TASK_TELEOP: {
+      double v[3] = {0.0, 0.0, 0.0};
+      if (pr->have_twist && now_ns - pr->twist_ns <= mi_ns_from_s(p->teleop_timeout_s))
+        memcpy(v, pr->twist, sizeof v);
+      const int kn = (int)p->planner.knots;
+      float knots[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF], g[3];
+      double horizon = p->planner.dt * (double)pr->H;
+      (void)p->teleop_horizon_s;
+      mi_status st = mi_task_teleop_knots(pr->rollout, pr->m, qf, v, horizon, kn,
+                                          p->dls_lambda, knots, g);
+      if (st != MI_OK) return st;
+      /* candidates are sampled around the operator's nominal */
+      mi_planner_set_knots(pr->planner, knots);
+      mi_rollout_set_goal(pr->rollout, g, NULL);
+      memcpy(pr->goal_f, g, sizeof g);
+      return MI_OK;
+    }
+    default:
+      set_reason(pr, "no task: waiting for rt/goal or rt/teleop/twist");
+      return MI_ERR_STATE;
+  }
+}
+
+mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan) {
+  const int n = pr->n, H = pr->H;
+  const mi_predictor_params *p = &pr->p;
+  const int64_t t0 = mi_clock_mono_ns();
+  pr->st.cycles++;
+  pr->st.samples_rejected = mi_wm_est_rejected_total(&pr->est);
+  if (plan) *plan = NULL;
+
+  /* learner state and its prediction error (every 25 cycles: it replays) */
+  mi_wm_learner_stats ls;
+  mi_wm_learner_get_stats(pr->learner, &ls);
+  pr->st.learner_fitted = ls.fitted;
+  pr->st.learner_transitions = ls.transitions;
+  if (pr->st.cycles % 25 == 1) {
+    double e, ep;
+    if (mi_wm_learner_prediction_error(pr->learner, 8, &e, &ep) == MI_OK && isfinite(e)) {
+      pr->st.prediction_error = e;
+      pr->st.prediction_error_prior = ep;
+    }
+  }
+
+  /* 1. fresh joint state or nothing */
+  int64_t age = mi_wm_est_joint_age(&pr->est, now_ns);
+  if (age > mi_ns_from_s(p->js_budget_s)) {
+    pr->st.stale++;
+    if (age == INT64_MAX)
+      set_reason(pr, "no joint state received yet");
+    else
+      set_reason(pr, "joint states stale: %.1f ms old, budget %.1f ms", (double)age / 1e6,
+                 p->js_budget_s * 1e3);
+    return MI_ERR_STALE;
+  }
+
+  /* 2. the present */
+  double q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF];
+  float qf[MI_WM_MAX_DOF], qdf[MI_WM_MAX_DOF];
+  mi_wm_est_joint_at(&pr->est, now_ns, q, qd);
+  for (int j = 0; j < n; j++) {
+    qf[j] = (float)q[j];
+    qdf[j] = (float)qd[j];
+  }
+  if (mi_rollout_set_state(pr->rollout, qf, qdf) != MI_OK) {
+    set_reason(pr, "state not finite");
+    return MI_ERR_RANGE;
+  }
+  mi_wm_est_parts_expire(&pr->est, now_ns);
+  {
+    mi_pose parts[MI_WM_EST_MAX_TRACKS];
+    int type[MI_WM_EST_MAX_TRACKS] = {0};
+    int np = mi_wm_est_parts_at(&pr->est, now_ns, parts, NULL, NULL, MI_WM_EST_MAX_TRACKS);
+    if (pr->m->npart < 1) np = 0;
+    /* the part being picked is the goal, not an obstacle */
+    if (pr->task == MI_TASK_PICK) np = 0;
+    (void)mi_rollout_set_parts(pr->rollout, parts, type, np);
+  }
+
+  /* 3. the task */
+  if (pr->task_changed || !pr->have_last) {
+    mi_planner_reset(pr->planner, qf);
+    pr->task_changed = false;
+  } else {
+    mi_planner_shift(pr->planner, mi_s_from_ns(now_ns - pr->last_cycle_ns));
+  }
+  pr->last_cycle_ns = now_ns;
+  pr->have_last = true;
+  mi_status st = task_goal(pr, now_ns, qf, q);
+  if (st != MI_OK) return st;
+  double tool[3];
+  mi_predictor_tool_position(pr, q, tool);
+  pr->st.tool_to_goal_m = sqrt((tool[0] - pr->goal_f[0]) * (tool[0] - pr->goal_f[0]) +
+                               (tool[1] - pr->goal_f[1]) * (tool[1] - pr->goal_f[1]) +
+                               (tool[2] - pr->goal_f[2]) * (tool[2] - pr->goal_f[2]));
+  pr->st.reached = pr->task != MI_TASK_TELEOP && pr->st.tool_to_goal_m <= p->goal_tolerance;
+
+  /* 4. plan */
+  mi_planner_system sys = mi_rollout_system(pr->rollout);
+  mi_planner_result res;
+  st = mi_planner_optimize(pr->planner, &sys, pr->pool, &res);
+  if (st != MI_OK) {
+    set_reason(pr, "planner: %s", mi_status_str(st));
+    return st;
+  }
+  pr->st.iterations += (uint64_t)res.iterations;
+  pr->st.best_cost = res.best_cost;
+
+  /* 5. the plan's points */
+  const float *knots = mi_planner_knots(pr->planner);
+  (void)mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
+  mi_predictor_plan *pl = &pr->plan;
+  pl->npoints = H + 1;
+  pl->ndof = n;
+  pl->stop = false;
+  const double dt = p->planner.dt;
+  for (int i = 0; i <= H; i++) {
+    float u[MI_PLANNER_MAX_NU];
+    pl->t[i] = dt * i;
+    if (i == 0) {
+      for (int j = 0; j < n; j++) pl->q[0][j] = q[j]; /* starts where the arm is */
+    } else {
+      mi_planner_control_at(pr->planner, dt * i, u);
+      for (int j = 0; j < n; j++) pl->q[i][j] = u[j];
+    }
+  }
+  for (int i = 0; i <= H; i++)
+    for (int j = 0; j < n; j++) {
+      int a = i > 0 ? i - 1 : 0, b = i < H ? i + 1 : H;
+      pl->qd[i][j] = (pl->q[b][j] - pl->q[a][j]) / (dt * (b - a));
+    }
+  for (int i = 0; i <= H; i++)
+    for (int j = 0; j < n; j++) {
+      int a = i > 0 ? i - 1 : 0, b = i < H ? i + 1 : H;
+      pl->qdd[i][j] = (pl->qd[b][j] - pl->qd[a][j]) / (dt * (b - a));
+      double kp = mi_planner_per_joint(&p->planner.kp, j, 100.0);
+      double kd = mi_planner_per_joint(&p->planner.kd, j, 10.0);
+      double tq = kp * (pl->q[i][j] - pr->qs[i * n + j]) - kd * pr->qds[i * n + j];
+      double lim = pr->m->dyn.effort[j];
+      pl->tau[i][j] = tq > lim ? lim : (tq < -lim ? -lim : tq);
+    }
+
+  /* 6. never a NaN */
+  bool finite = true;
+  for (int i = 0; i <= H && finite; i++)
+    for (int j = 0; j < n; j++)
+      if (!isfinite(pl->q[i][j]) || !isfinite(pl->qd[i][j]) || !isfinite(pl->qdd[i][j]) ||
+          !isfinite(pl->tau[i][j]) || !isfinite(pr->qs[i * n + j]))
+        finite = false;
+  if (!finite) {
+    pr->st.plans_rejected++;
+    set_reason(pr, "plan rejected: a value is not finite");
+    pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
+    return MI_ERR_RANGE;
+  }
+
+  /* 7. exact verification of the references and the predicted motion */
+  mi_wm_hit hit;
+  for (int i = 0; i <= H; i++)
+    for (int j = 0; j < n; j++) pr->vq[i * n + j] = pl->q[i][j];
+  st = verify_rows(pr, H + 1, &hit);
+  if (st == MI_OK) {
+    for (int i = 0; i <= H * n + n - 1; i++) pr->vq[i] = pr->qs[i];
+    st = verify_rows(pr, H + 1, &hit);
+  }
+  pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
+  if (st != MI_OK) {
+    pr->st.plans_rejected++;
+    const char *what = hit.kind == 0 ? "fixture" : hit.kind == 1 ? "conveyor" : "zone";
+    const char *oname = hit.kind == 0   ? pr->m->fixture[hit.other].name
+                        : hit.kind == 2 ? pr->m->zone[hit.other].name
+                                        : "belt";
+    if (pr->task == MI_TASK_TELEOP) {
+      /* the closest collision-free action: none in the plan, so stop */
+      make_stop(pr, q);
+      for (int j = 0; j < n; j++) pr->vq[j] = q[j];
+      if (verify_rows(pr, 1, NULL) == MI_OK) {
+        pr->st.stops++;
+        pr->st.plans_published++;
+        set_reason(pr, "teleop: stopped, the commanded motion hits %s %s at %.2f s", what,
+                   oname, hit.step * dt);
+        if (plan) *plan = pl;
+        return MI_OK;
+      }
+    }
+    set_reason(pr, "plan rejected: step %d (%.2f s) hits %s %s", hit.step, hit.step * dt, what,
+               oname);
+    return MI_ERR_COLLISION;
+  }
+  pr->st.plans_published++;
+  pr->st.reason[0] = '\0';
+  if (plan) *plan = pl;
+  return MI_OK;
+}
