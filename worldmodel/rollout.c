@@ -363,3 +363,15 @@ float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_ou
   }
   return isnan(c) ? INFINITY : c;
 }
+
+/* ---- hook for the CUDA backend (worldmodel/backend.c, engineer `cuda`) ---- */
+bool mi_rollout_export(const mi_rollout *r, const mi_wm_dynf **dyn, float *kp, float *q0,
+                       float *qd0, float goal_p[3], float goal_R[9]) {
+  if (dyn) *dyn = r->d;
+  if (kp) memcpy(kp, r->kp, sizeof(float) * (size_t)r->n);
+  if (q0) memcpy(q0, r->q0, sizeof(float) * (size_t)r->n);
+  if (qd0) memcpy(qd0, r->qd0, sizeof(float) * (size_t)r->n);
+  if (goal_p) memcpy(goal_p, r->goal_p, sizeof r->goal_p);
+  if (goal_R) memcpy(goal_R, r->goal_R, sizeof r->goal_R);
+  return r->goal_rot;
+}

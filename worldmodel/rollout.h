@@ -97,6 +97,15 @@ void mi_rollout_ee_position(const mi_rollout *r, const float *q, float p[3]);
 
 int mi_rollout_ndof(const mi_rollout *r);
 
+/* ---- hook for the CUDA backend (worldmodel/backend.c, engineer `cuda`) ---- */
+
+/* What a device needs to roll out exactly what this rollout does: the
+ * dynamics tables with the PD damping kd folded in (valid while r lives),
+ * kp per joint, the start state, the goal (goal_R row-major world-from-goal;
+ * the return is whether the orientation term is on). Any pointer may be NULL. */
+bool mi_rollout_export(const mi_rollout *r, const mi_wm_dynf **dyn, float *kp, float *q0,
+                       float *qd0, float goal_p[3], float goal_R[9]);
+
 #ifdef __cplusplus
 }
 #endif
