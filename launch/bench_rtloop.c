@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -56,7 +58,9 @@ static void usage(FILE *f) {
           "        cyclictest_p50_us=.. cyclictest_p99_us=.. ratio_p99=..\n"
           "  --rate HZ     loop rate (default 1000)\n"
           "  --seconds S   duration (default 10)\n"
-          "  --cpu N       pin the mirai loop to CPU N and cyclictest to the same (-a)\n");
+          "  --cpu N       CPU of the mirai loop and of cyclictest (-a N); default: the\n"
+          "                last CPU when there are two or more, the planner thread on\n"
+          "                the others\n");
 }
 
 /* plans from "the planner" (this thread) every 20 ms, a slow sine, and a
@@ -120,6 +124,11 @@ int mi_bench_rtloop(int argc, char **argv) {
     fprintf(stderr, "mirai bench rtloop: --rate 1..100000, --seconds 0..3600\n");
     return MI_EXIT_USAGE;
   }
+  /* the loop gets a CPU of its own when there are two or more: the last one;
+   * this thread (the planner, non-real-time) moves to the others, as a
+   * deployment would keep non-real-time work off the loop's CPU */
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpu < 0 && ncpu >= 2) cpu = (int)ncpu - 1;
   int64_t period_ns = (int64_t)llround(1e9 / rate);
   uint64_t ticks = (uint64_t)llround(seconds * rate);
   if (ticks < 1) ticks = 1;
@@ -193,12 +202,23 @@ int mi_bench_rtloop(int argc, char **argv) {
     if (!have_ct) fprintf(stderr, "mirai bench rtloop: cannot run cyclictest (%s); install rt-tests\n", strerror(rc));
   }
 
+  if (cpu >= 0 && ncpu >= 2) {
+    cpu_set_t others;
+    CPU_ZERO(&others);
+    for (int c = 0; c < ncpu && c < CPU_SETSIZE; c++)
+      if (c != cpu) CPU_SET(c, &others);
+    pthread_setaffinity_np(pthread_self(), sizeof others, &others);
+  }
+
   /* this thread: the planner (a plan every 20 ms) and cyclictest's output */
   size_t out_cap = 1 << 16, out_len = 0;
   char *out = calloc(1, out_cap);
   int64_t next_plan = mi_clock_mono_ns() + 20 * MI_NS_PER_MS;
   bool ct_open = have_ct;
-  while (atomic_load(&loop.running) || ct_open || mi_clock_mono_ns() < next_plan - 20 * MI_NS_PER_MS + 1) {
+  /* until the loop has made its wake-ups and cyclictest has finished (with a
+   * guard against a loop that cannot keep up at all) */
+  int64_t give_up = mi_clock_mono_ns() + mi_ns_from_s(3.0 * seconds + 10.0);
+  while ((atomic_load(&loop.ticks) < ticks || ct_open) && mi_clock_mono_ns() < give_up) {
     if (ct_open) {
       struct pollfd pf = {.fd = pfd[0], .events = POLLIN};
       if (poll(&pf, 1, 20) > 0) {
@@ -223,7 +243,6 @@ int mi_bench_rtloop(int argc, char **argv) {
       next_plan += 20 * MI_NS_PER_MS;
     }
     mi_ctrl_rtloop_report(&loop);
-    if (!atomic_load(&loop.running) && !ct_open) break;
   }
   mi_ctrl_rtloop_stop(&loop);
   int status = 0;
