@@ -270,9 +270,9 @@ static mi_status parse_conveyor(const cell_ctx *c, mi_model *m, const mi_yaml_no
   return MI_OK;
 }
 
-mi_status mi_wm_cell_apply(mi_model *m, const char *path, char *err, size_t err_sz) {
-  mi_yaml_doc *doc = mi_yaml_load_file(path, err, err_sz);
-  if (!doc) return MI_ERR_PARSE;
+/* apply a parsed cell document; frees doc */
+static mi_status apply_doc(mi_model *m, mi_yaml_doc *doc, const char *path, char *err,
+                           size_t err_sz) {
   cell_ctx c = {doc, err, err_sz};
   const mi_yaml_node *root = mi_yaml_root(doc);
   static const char *const keys[] = {"robot", "ground_z", "fixtures", "conveyor", "parts", "zones"};
@@ -287,4 +287,18 @@ mi_status mi_wm_cell_apply(mi_model *m, const char *path, char *err, size_t err_
   if (!st) snprintf(m->cell_path, sizeof m->cell_path, "%s", path);
   mi_yaml_free(doc);
   return st;
+}
+
+mi_status mi_wm_cell_apply(mi_model *m, const char *path, char *err, size_t err_sz) {
+  mi_yaml_doc *doc = mi_yaml_load_file(path, err, err_sz);
+  if (!doc) return MI_ERR_PARSE;
+  return apply_doc(m, doc, path, err, err_sz);
+}
+
+mi_status mi_wm_cell_apply_string(mi_model *m, const char *text, size_t len, const char *name,
+                                  char *err, size_t err_sz) {
+  if (!name) name = "<cell>";
+  mi_yaml_doc *doc = mi_yaml_load_string(text, len, name, err, err_sz);
+  if (!doc) return MI_ERR_PARSE;
+  return apply_doc(m, doc, name, err, err_sz);
 }

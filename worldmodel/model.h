@@ -209,6 +209,11 @@ mi_status mi_wm_urdf_parse(mi_model *m, const char *text, size_t len, const char
  * @retval MI_ERR_IO @retval MI_ERR_PARSE */
 mi_status mi_wm_cell_apply(mi_model *m, const char *path, char *err, size_t err_sz);
 
+/* As mi_wm_cell_apply from YAML text in memory (len bytes, need not be
+ * NUL-terminated); name is used in messages and as m->cell_path. */
+mi_status mi_wm_cell_apply_string(mi_model *m, const char *text, size_t len, const char *name,
+                                  char *err, size_t err_sz);
+
 /* Fuse fixed joints, order bodies, fill dyn/dynf, spheres' bodies, self
  * pairs (worldmodel/model.c). @retval MI_ERR_INVALID (e.g. a moving body
  * without mass, a mesh link without spheres) */
