@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-#include <lapacke.h>
-
 #include "core/clock.h"
 #include "worldmodel/dynamics.h"
+
+/* after the dynamics template: lapacke.h pulls in <complex.h>, whose macro I
+ * would rewrite the template's inertia variables */
+#include <cblas.h>
+#include <lapacke.h>
 
 /* one kept joint sample */
 typedef struct hist_sample {
