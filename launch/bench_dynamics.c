@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "launch/bench.h"
+#include "launch/bench_cuda.h" /* --backend cuda (engineer `cuda`) */
 #include "worldmodel/dynamics.h"
 #include "worldmodel/model.h"
 
@@ -22,7 +23,8 @@ static void usage(void) {
          "  mirai's batched rollout step (K candidates, SIMD lanes) against MuJoCo's mj_step\n"
          "  on the same URDF, one thread each; prints one line:\n"
          "  bench dynamics urdf=<name> dof=<n> threads=1 mirai_steps_per_s=<x> "
-         "mujoco_steps_per_s=<y> ratio=<x/y> max_rel_err=<e>\n");
+         "mujoco_steps_per_s=<y> ratio=<x/y> max_rel_err=<e>\n"
+         "  --backend cuda: K (default 65536) candidates stepped on the GPU instead\n");
 }
 
 static uint64_t g_rng = 0x2545f4914f6cdd1dull;
@@ -44,6 +46,7 @@ int mi_bench_dynamics(int argc, char **argv) {
   const char *urdf = "tests/data/wm_arm7.urdf";
   int K = 256, threads = 1;
   double seconds = 1.0;
+  int cuda = 0, K_given = 0; /* --backend cuda (engineer `cuda`) */
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage();
@@ -54,6 +57,14 @@ int mi_bench_dynamics(int argc, char **argv) {
       threads = atoi(argv[++i]);
     } else if (!strcmp(argv[i], "--K") && i + 1 < argc) {
       K = atoi(argv[++i]);
+      K_given = 1;
+    } else if (!strcmp(argv[i], "--backend") && i + 1 < argc) {
+      const char *b = argv[++i];
+      if (strcmp(b, "cuda") && strcmp(b, "cpu")) {
+        fprintf(stderr, "bench dynamics: --backend cpu|cuda\n");
+        return 2;
+      }
+      cuda = !strcmp(b, "cuda");
     } else if (!strcmp(argv[i], "--max-lanes") && i + 1 < argc) {
       mi_wm_simd_max_lanes(atoi(argv[++i]));
     } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
@@ -64,6 +75,7 @@ int mi_bench_dynamics(int argc, char **argv) {
       return 2;
     }
   }
+  if (cuda) return mi_bench_dynamics_cuda(urdf, K_given ? K : 0, seconds);
   if (threads != 1) {
     fprintf(stderr, "bench dynamics: only --threads 1 is measured (the peer is single-threaded)\n");
     return 2;

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "launch/bench.h"
+#include "launch/bench_cuda.h" /* --backend (engineer `cuda`) */
 #include "worldmodel/dynamics.h"
 #include "worldmodel/model.h"
 #include "worldmodel/planner.h"
@@ -22,6 +23,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: mirai bench plan [--planner mppi|cem|ps] [--K N] [--H N] [--threads N]\n"
           "                        [--urdf FILE] [--cell FILE] [--seconds S] [--substeps N]\n"
+          "                        [--backend auto|cpu|cuda]\n"
           "defaults: mppi, K 1024, H 32, all cores, tests/data/wm_arm7.urdf, 3 s\n");
 }
 
@@ -38,6 +40,7 @@ int mi_bench_plan(int argc, char **argv) {
   const char *urdf = "tests/data/wm_arm7.urdf", *cell = NULL, *planner = "mppi";
   long K = 1024, H = 32, threads = 0, substeps = -1;
   double seconds = 3.0;
+  const char *backend_arg = NULL; /* --backend (engineer `cuda`) */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -53,6 +56,7 @@ int mi_bench_plan(int argc, char **argv) {
     else if (!bad && !strcmp(a, "--urdf")) urdf = v;
     else if (!bad && !strcmp(a, "--cell")) cell = v;
     else if (!bad && !strcmp(a, "--seconds")) seconds = atof(v);
+    else if (!bad && !strcmp(a, "--backend")) backend_arg = v;
     else bad = 1;
     if (bad) {
       fprintf(stderr, "mirai bench plan: bad argument '%s'\n", a);
@@ -77,6 +81,14 @@ int mi_bench_plan(int argc, char **argv) {
   pp.threads = threads;
   if (substeps > 0) pp.substeps = substeps;
   if (pp.elites > pp.K) pp.elites = pp.K / 8 > 0 ? pp.K / 8 : 1;
+  /* --backend auto|cuda: the backend engine (launch/bench_cuda.c, engineer `cuda`) */
+  if (backend_arg) {
+    if (mi_params_set(t, &pp, "planner.backend", backend_arg, err, sizeof err) != MI_OK) {
+      fprintf(stderr, "mirai bench plan: --backend: %s\n", err);
+      return 2;
+    }
+    if (pp.backend != MI_BACKEND_CPU) return mi_bench_plan_engine(&pp, urdf, cell, seconds);
+  }
   int backend = MI_BACKEND_CPU;
   const char *why = NULL;
   if (mi_planner_backend_resolve(pp.backend, &backend, &why) != MI_OK) {

@@ -400,3 +400,16 @@ mi_status mi_wm_engine_costs(mi_wm_engine *e, const float *U, int n, float *cost
   return MI_ERR_STATE;
 #endif
 }
+
+mi_status mi_wm_cuda_step_bench(const mi_wm_dynf *d, int device, int K, int steps, float dt,
+                                const float *q0, const float *tau, float *q_out,
+                                double *seconds, char *err, size_t err_sz) {
+#ifdef MI_WM_HAVE_CUDA
+  return mi_cuda_step_bench(d, device, K, steps, dt, q0, tau, q_out, seconds, err, err_sz);
+#else
+  (void)d, (void)device, (void)K, (void)steps, (void)dt, (void)q0, (void)tau, (void)q_out;
+  (void)seconds;
+  if (err && err_sz) snprintf(err, err_sz, "this build has no CUDA backend");
+  return MI_ERR_DEVICE;
+#endif
+}

@@ -104,6 +104,16 @@ const float *mi_wm_engine_best(const mi_wm_engine *e, float *cost);
  * @retval MI_ERR_INVALID @retval MI_ERR_DEVICE */
 mi_status mi_wm_engine_costs(mi_wm_engine *e, const float *U, int n, float *cost);
 
+/* Batched dynamics on the device (`mirai bench dynamics --backend cuda`): K
+ * candidates (q0, tau: K x ndof, candidate-major) stepped `steps` times by
+ * dt with constant torques, thread per candidate; q_out (may be NULL) gets
+ * the final positions, *seconds the kernel time.
+ * @retval MI_ERR_DEVICE (no device, or no CUDA in this build; err says which)
+ * @retval MI_ERR_INVALID @retval MI_ERR_NOMEM */
+mi_status mi_wm_cuda_step_bench(const mi_wm_dynf *d, int device, int K, int steps, float dt,
+                                const float *q0, const float *tau, float *q_out,
+                                double *seconds, char *err, size_t err_sz);
+
 /* ---- the device's view (used by the CUDA engine; plain C, so CPU tests
  * run the GPU's per-candidate code, worldmodel/cuda/candidate.h, on it) ---- */
 
