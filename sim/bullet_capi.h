@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define MI_BT_MAX_LINKS 32
-#define MI_BT_MAX_LINK_SPHERES 8
+#define MI_BT_MAX_LINK_SPHERES 32
 #define MI_BT_WORLD_HANDLE (-1)
 /* arm link i (0-based, not the base) <-> handle */
 #define MI_BT_LINK_HANDLE(i) (-2 - (i))

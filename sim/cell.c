@@ -22,6 +22,7 @@ typedef struct part_rec {
   int handle;
   uint32_t id;
   int kind;
+  int64_t off_belt_ns; /* when it left the belt; -1 while on it */
 } part_rec;
 
 struct mi_sim_cell {
@@ -249,20 +250,30 @@ static void spawn_part(mi_sim_cell *c, const mi_sim_arrival *a) {
     c->stats.parts_skipped++;
     return;
   }
-  c->parts[slot] = (part_rec){true, h, (uint32_t)a->index, a->kind};
+  c->parts[slot] = (part_rec){true, h, (uint32_t)a->index, a->kind, -1};
   c->stats.parts_spawned++;
 }
 
-/* parts that fell off the belt's end leave the cell */
+/* parts leave the cell when they fell far below or past the belt's end, or
+ * parts.linger_s after they left the belt (on the floor, say: someone picks
+ * them up) */
 static void retire_parts(mi_sim_cell *c) {
   mi_pose inv = mi_pose_inverse(c->d.conveyor_pose);
+  const mi_vec3 h = c->d.conveyor_half;
+  const int64_t linger_ns = mi_ns_from_s(c->p.parts_linger_s);
   for (int i = 0; i < MI_SIM_MAX_PARTS; i++) {
     part_rec *r = &c->parts[i];
     if (!r->active) continue;
     mi_pose pp;
     if (mi_bt_get_pose(c->w, r->handle, &pp, NULL) != MI_OK) continue;
     mi_vec3 l = mi_pose_apply(inv, pp.p);
-    if (l.z < -c->d.conveyor_half.z - 0.5 || l.x > c->d.conveyor_half.x + 1.0) {
+    bool on_belt = fabs(l.x) <= h.x && fabs(l.y) <= h.y && l.z >= h.z;
+    if (on_belt)
+      r->off_belt_ns = -1;
+    else if (r->off_belt_ns < 0)
+      r->off_belt_ns = c->t_ns;
+    if (l.z < -h.z - 0.5 || l.x > h.x + 1.0 ||
+        (r->off_belt_ns >= 0 && c->t_ns - r->off_belt_ns >= linger_ns)) {
       mi_bt_remove_body(c->w, r->handle);
       r->active = false;
       c->stats.parts_left++;
@@ -362,7 +373,19 @@ static void sample_zone(mi_sim_cell *c) {
   mi_sim_zone_sample s;
   memset(&s, 0, sizeof(s)); /* padding too: recorded streams compare bytewise */
   s.stamp_ns = c->t_ns;
-  s.occupied = mi_sim_person_in_zone(&c->person, c->t_ns);
+  s.person = mi_sim_person_in_zone(&c->person, c->t_ns);
+  /* objects in the zone box: parts that left the belt and wandered in */
+  if (c->d.has_zone) {
+    for (int i = 0; i < MI_SIM_MAX_PARTS; i++) {
+      const part_rec *r = &c->parts[i];
+      mi_pose pp;
+      if (!r->active || mi_bt_get_pose(c->w, r->handle, &pp, NULL) != MI_OK) continue;
+      if (pp.p.x >= c->d.zone_min.x && pp.p.x <= c->d.zone_max.x && pp.p.y >= c->d.zone_min.y &&
+          pp.p.y <= c->d.zone_max.y && pp.p.z >= c->d.zone_min.z && pp.p.z <= c->d.zone_max.z)
+        s.objects++;
+    }
+  }
+  s.occupied = s.person || s.objects > 0;
   mi_sim_delay_push(&c->dl_zone, c->key, c->t_ns, &s);
 }
 
@@ -409,3 +432,4 @@ mi_sim_cell_stats mi_sim_cell_stats_get(const mi_sim_cell *c) {
 const char *const *mi_sim_cell_joint_names(const mi_sim_cell *c) { return c->names; }
 int mi_sim_cell_joints(const mi_sim_cell *c) { return c->n; }
 mi_bt_world *mi_sim_cell_world(mi_sim_cell *c) { return c->w; }
+const char *mi_sim_cell_zone_name(const mi_sim_cell *c) { return c->d.zone_name; }

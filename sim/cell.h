@@ -60,6 +60,7 @@ typedef struct mi_sim_cell_desc {
   mi_sim_part_kind part_kinds[MI_SIM_MAX_PART_KINDS];
   bool has_zone;
   mi_vec3 zone_min, zone_max; /* axis-aligned box in the world, m */
+  char zone_name[MI_SIM_NAME_MAX]; /* the cell's name for it (rt/safety_zone zone_id) */
 } mi_sim_cell_desc;
 
 /* rt/joint_states payload */
@@ -88,10 +89,14 @@ typedef struct mi_sim_wrench_sample {
   mi_vec3 force, torque;
 } mi_sim_wrench_sample;
 
-/* rt/safety_zone payload */
+/* rt/safety_zone payload: occupied while the person is in the zone (the
+ * person.* schedule) or while anything the plant moves and the model does
+ * not (a part off the belt) has its centre inside the zone box. */
 typedef struct mi_sim_zone_sample {
   int64_t stamp_ns;
   bool occupied;
+  bool person;     /* the person is in the zone */
+  int objects;     /* parts whose centre is inside the zone box */
 } mi_sim_zone_sample;
 
 typedef struct mi_sim_cell_stats {
@@ -136,6 +141,9 @@ mi_sim_cell_stats mi_sim_cell_stats_get(const mi_sim_cell *c);
 /* The model's joint names (n_joints of them; owned by the cell). */
 const char *const *mi_sim_cell_joint_names(const mi_sim_cell *c);
 int mi_sim_cell_joints(const mi_sim_cell *c);
+
+/* The safety zone's name ("" without a zone box). Owned by the cell. */
+const char *mi_sim_cell_zone_name(const mi_sim_cell *c);
 
 /* The physics world, for tests and diagnostics (owned by the cell). */
 mi_bt_world *mi_sim_cell_world(mi_sim_cell *c);

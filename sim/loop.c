@@ -21,6 +21,16 @@ static void publish_due(mi_sim_cell *c, const mi_sim_io *io, int64_t base_ns) {
     if (io->zone) io->zone(io->user, base_ns + zs.stamp_ns, &zs);
 }
 
+mi_status mi_sim_loop_step(mi_sim_cell *c, int mode, int64_t stamp_base_ns, const mi_sim_io *io) {
+  if (!c || !io) return MI_ERR_INVALID;
+  if (mode == MI_SIM_TIME_LOCKSTEP && io->clock) io->clock(io->user, mi_sim_cell_time_ns(c));
+  if (io->poll_commands) io->poll_commands(io->user, c);
+  mi_status s = mi_sim_cell_step(c);
+  if (s != MI_OK) return s;
+  publish_due(c, io, stamp_base_ns);
+  return MI_OK;
+}
+
 mi_status mi_sim_loop_run(mi_sim_cell *c, int mode, double real_time_factor,
                           int64_t duration_ns, const mi_sim_io *io, atomic_bool *stop,
                           mi_sim_loop_stats *stats) {
@@ -34,6 +44,7 @@ mi_status mi_sim_loop_run(mi_sim_cell *c, int mode, double real_time_factor,
   /* realtime stamps: wall time at start + cell time */
   const int64_t base = lockstep ? 0 : mi_clock_wall_ns() - t0_cell;
   mi_sim_loop_stats st = {0, 0};
+  if (io->start) io->start(io->user, base);
   MI_LOGI("sim: %s, %.0f Hz physics%s", lockstep ? "lockstep (publishing rt/clock)" : "real time",
           1e9 / (double)period, lockstep && real_time_factor == 0 ? ", as fast as possible" : "");
   while (!(stop && atomic_load(stop))) {
@@ -47,12 +58,9 @@ mi_status mi_sim_loop_run(mi_sim_cell *c, int mode, double real_time_factor,
       if (now > due + period) st.overruns++;
       else mi_clock_sleep_until_ns(due);
     }
-    if (lockstep && io->clock) io->clock(io->user, t);
-    if (io->poll_commands) io->poll_commands(io->user, c);
-    mi_status s = mi_sim_cell_step(c);
+    mi_status s = mi_sim_loop_step(c, mode, base, io);
     if (s != MI_OK) return s;
     st.steps++;
-    publish_due(c, io, base);
   }
   if (stats) *stats = st;
   return MI_OK;

@@ -38,6 +38,9 @@ typedef struct mi_sim_io {
   void (*zone)(void *user, int64_t stamp_ns, const mi_sim_zone_sample *s);
   /* submit pending commands with mi_sim_cell_command */
   void (*poll_commands)(void *user, mi_sim_cell *c);
+  /* once, before the first step: stamp = stamp_base_ns + cell time (0 in
+   * lockstep; wall time at the start minus the cell time in real time) */
+  void (*start)(void *user, int64_t stamp_base_ns);
 } mi_sim_io;
 
 typedef struct mi_sim_loop_stats {
@@ -51,6 +54,12 @@ typedef struct mi_sim_loop_stats {
 mi_status mi_sim_loop_run(mi_sim_cell *c, int mode, double real_time_factor,
                           int64_t duration_ns, const mi_sim_io *io, atomic_bool *stop,
                           mi_sim_loop_stats *stats);
+
+/* One iteration of the loop without pacing, for callers that drive time
+ * themselves (tests stepping a lockstep sim node): rt/clock (lockstep),
+ * poll_commands, one cell step, then every due sample stamped at
+ * stamp_base_ns + its cell time. @retval an error from the cell */
+mi_status mi_sim_loop_step(mi_sim_cell *c, int mode, int64_t stamp_base_ns, const mi_sim_io *io);
 
 #ifdef __cplusplus
 }

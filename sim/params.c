@@ -12,7 +12,8 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLE(S, physics_hz, "time.physics_hz", "1000.0", 100.0, 10000.0, "Hz", "physics step rate"),
     MI_P_DOUBLE(S, real_time_factor, "time.real_time_factor", "1.0", 0.0, 100.0, NULL, "lockstep pacing: sim seconds per wall second; 0 runs as fast as possible"),
     MI_P_DOUBLE(S, duration_s, "time.duration_s", "0.0", 0.0, 1e9, "s", "stop after this much sim time; 0 runs until SIGINT"),
-    MI_P_INT(S, domain_id, "dds.domain_id", "0", 0, 232, NULL, "DDS domain"),
+    MI_P_INT(S, dds.domain_id, "dds.domain_id", "-1", -1, MI_DDS_DOMAIN_MAX, NULL, "DDS domain id; -1 takes ROS_DOMAIN_ID, else 0"),
+    MI_P_STRING(S, dds.config, "dds.config", "\"\"", "Cyclone DDS config (XML or file://path) replacing the loopback default"),
     MI_P_DOUBLE(S, joint_states_hz, "rate.joint_states_hz", "1000.0", 1.0, 10000.0, "Hz", "rt/joint_states rate"),
     MI_P_DOUBLE(S, wrench_hz, "rate.wrench_hz", "1000.0", 1.0, 10000.0, "Hz", "rt/wrench rate"),
     MI_P_DOUBLE(S, part_poses_hz, "rate.part_poses_hz", "30.0", 1.0, 1000.0, "Hz", "rt/part_poses rate"),
@@ -38,6 +39,7 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLE(S, parts_jitter, "parts.jitter", "0.25", 0.0, 1.0, NULL, "gap jitter, fraction of the interval (uniform)"),
     MI_P_DOUBLE(S, parts_lateral_m, "parts.lateral_m", "0.02", 0.0, 1.0, "m", "arrival offset across the belt, uniform in [-x, x]"),
     MI_P_INT(S, parts_max, "parts.max", "16", 1, 32, NULL, "parts in the cell at once; arrivals beyond are skipped"),
+    MI_P_DOUBLE(S, parts_linger_s, "parts.linger_s", "3.0", 0.0, 1e6, "s", "a part that left the belt leaves the cell this long after"),
     MI_P_DOUBLES(S, person_enter_s, "person.enter_s", "[]", 0.0, 1e9, "s", "times a person enters the safety zone"),
     MI_P_DOUBLES(S, person_leave_s, "person.leave_s", "[]", 0.0, 1e9, "s", "times the person leaves (pairs with enter_s)"),
     MI_P_DOUBLE(S, watchdog_timeout_ms, "watchdog.timeout_ms", "100.0", 1.0, 10000.0, "ms", "no valid command for this long: hold position"),
@@ -46,6 +48,8 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLES(S, hold_kd, "hold.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "hold damping per joint"),
     MI_P_DOUBLES(S, position_kp, "position.kp", "[200.0]", 0.0, 1e6, "N m/rad", "servo stiffness for position commands"),
     MI_P_DOUBLES(S, position_kd, "position.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "servo damping for position commands"),
+    MI_P_STRING(S, zone_name, "zone.name", "\"\"", "the cell zone published on rt/safety_zone; empty: the cell's first zone"),
+    MI_P_DOUBLE(S, zone_occupied_speed_scale, "zone.occupied_speed_scale", "0.0", 0.0, 1.0, NULL, "speed_scale published while the zone is occupied (1 when free)"),
 };
 #undef S
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/params.h"
+#include "dds/domain.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,7 +32,7 @@ typedef struct mi_sim_params {
   double physics_hz;
   double real_time_factor;
   double duration_s;
-  int64_t domain_id;
+  mi_dds_params dds; /* dds.domain_id, dds.config (use_sim_time is unused: the sim owns time) */
   double joint_states_hz, wrench_hz, part_poses_hz, safety_zone_hz;
   double payload_mass_error_kg;
   mi_param_doubles joint_friction_nm;
@@ -42,9 +43,12 @@ typedef struct mi_sim_params {
   double dropout_joint_states, dropout_part_poses;
   double parts_first_s, parts_interval_s, parts_jitter, parts_lateral_m;
   int64_t parts_max;
+  double parts_linger_s;
   mi_param_doubles person_enter_s, person_leave_s;
   double watchdog_timeout_ms, future_tolerance_ms;
   mi_param_doubles hold_kp, hold_kd, position_kp, position_kd;
+  char zone_name[MI_PARAM_STR_MAX];
+  double zone_occupied_speed_scale;
 } mi_sim_params;
 
 /* The table (node name "sim"). */

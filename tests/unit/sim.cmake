@@ -1,6 +1,6 @@
 # unit tests of sim/ (one file per sim file)
 if(TARGET mi_sim)
-  foreach(f bullet_capi sensors schedule command cell loop)
+  foreach(f bullet_capi sensors schedule command cell loop desc)
     mirai_add_test(NAME test_sim_${f}
       SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_sim_${f}.c
       LIBS mirai::sim

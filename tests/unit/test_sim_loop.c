@@ -83,7 +83,7 @@ static void run(int mode, double rtf, int64_t dur, rec *r, int64_t *wall_ns) {
   one_link_cell(&d);
   mi_sim_cell *c = NULL;
   assert_int_equal(mi_sim_cell_create(&d, &p, &c, err, sizeof err), MI_OK);
-  mi_sim_io io = {r, on_clock, on_js, NULL, NULL, NULL, on_poll};
+  mi_sim_io io = {r, on_clock, on_js, NULL, NULL, NULL, on_poll, NULL};
   atomic_bool stop = false;
   mi_sim_loop_stats st;
   int64_t t0 = mi_clock_mono_ns();
