@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "worldmodel/model.h"
+#include "worldmodel/verify.h"
 
 static mi_status MI_PRINTF(5, 6) merr(const mi_model *m, int line, char *err, size_t err_sz,
                                       const char *fmt, ...) {
@@ -316,6 +317,9 @@ mi_status mi_wm_model_compile(mi_model *m, char *err, size_t err_sz) {
       m->self_pair[m->nself][1] = (uint16_t)b;
       m->nself++;
     }
+
+  /* link shapes exempt from the exact self check (worldmodel/verify.c) */
+  mi_wm_self_init(m);
 
   /* end effector: given by the cell, else the deepest link (first in file order) */
   if (m->ee_link < 0 || m->ee_link >= m->nlink) {

@@ -166,6 +166,10 @@ typedef struct mi_model {
   mi_wm_sphere sphere[MI_WM_MAX_SPHERES];
   int nself;                           /* sphere pairs on non-adjacent bodies */
   uint16_t self_pair[MI_WM_MAX_SELF][2];
+  /* exact self check (worldmodel/verify.h): bit h of self_geom_off[g] set =
+   * geoms g and h are never checked against each other (same body, parent
+   * and child, both fixed, or touching at the home pose) */
+  uint64_t self_geom_off[MI_WM_MAX_GEOMS][MI_WM_MAX_GEOMS / 64];
 
   int ee_link;                         /* end-effector link */
   mi_pose tool;                        /* tool frame in the ee link frame */

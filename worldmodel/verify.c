@@ -3,6 +3,7 @@
 
 #include <ccd/ccd.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "worldmodel/dynamics.h"
@@ -94,6 +95,21 @@ static mi_pose geom_frame(const mi_model *m, const mi_wm_m3_d *R, const mi_wm_v3
   return mi_pose_mul(body, l->in_body);
 }
 
+/* world shapes of every robot geom at one configuration */
+static void robot_shapes(const mi_model *m, const double *q, ccd_shape *out) {
+  mi_wm_m3_d R[MI_WM_MAX_DOF];
+  mi_wm_v3_d p[MI_WM_MAX_DOF];
+  mi_wm_fk_d(&m->dyn, q, R, p);
+  for (int g = 0; g < m->ngeom; g++) world_shape(&m->geom[g], geom_frame(m, R, p, g), &out[g]);
+}
+
+/* the lowest point of a shape (its support along -z) */
+static double lowest_z(const ccd_shape *s) {
+  ccd_vec3_t down = {{0, 0, -1}}, w;
+  support(s, &down, &w);
+  return w.v[2];
+}
+
 int mi_wm_geom_intersect(const mi_model *m, const double *q, int g, const mi_wm_geom *s) {
   mi_wm_m3_d R[MI_WM_MAX_DOF];
   mi_wm_v3_d p[MI_WM_MAX_DOF];
@@ -104,36 +120,161 @@ int mi_wm_geom_intersect(const mi_model *m, const double *q, int g, const mi_wm_
   return intersect(&a, &b);
 }
 
-mi_status mi_wm_verify(const mi_model *m, const double *q, int nstep, mi_wm_hit *hit) {
-  if (!m || (!q && nstep > 0) || nstep < 0) return MI_ERR_INVALID;
-  for (int t = 0; t < nstep; t++) {
-    mi_wm_m3_d R[MI_WM_MAX_DOF];
-    mi_wm_v3_d p[MI_WM_MAX_DOF];
-    mi_wm_fk_d(&m->dyn, q + (size_t)t * (size_t)m->ndof, R, p);
-    for (int g = 0; g < m->ngeom; g++) {
-      if (m->geom[g].body < 0) continue;
-      ccd_shape a;
-      world_shape(&m->geom[g], geom_frame(m, R, p, g), &a);
-      int nother = m->nfixture + (m->conveyor.present ? 1 : 0) + m->nzone;
-      for (int o = 0; o < nother; o++) {
-        const mi_wm_geom *s;
-        int kind, idx;
-        if (o < m->nfixture) {
-          s = &m->fixture[o], kind = 0, idx = o;
-        } else if (m->conveyor.present && o == m->nfixture) {
-          s = &m->conveyor.belt, kind = 1, idx = 0;
-        } else {
-          idx = o - m->nfixture - (m->conveyor.present ? 1 : 0);
-          s = &m->zone[idx], kind = 2;
-        }
-        ccd_shape b;
-        world_shape(s, mi_pose_identity(), &b);
-        if (intersect(&a, &b)) {
-          if (hit) *hit = (mi_wm_hit){t, g, kind, idx};
-          return MI_ERR_COLLISION;
-        }
-      }
+int mi_wm_geom_pair_intersect(const mi_model *m, const double *q, int g, int h) {
+  mi_wm_m3_d R[MI_WM_MAX_DOF];
+  mi_wm_v3_d p[MI_WM_MAX_DOF];
+  mi_wm_fk_d(&m->dyn, q, R, p);
+  ccd_shape a, b;
+  world_shape(&m->geom[g], geom_frame(m, R, p, g), &a);
+  world_shape(&m->geom[h], geom_frame(m, R, p, h), &b);
+  return intersect(&a, &b);
+}
+
+void mi_wm_home_pose(const mi_model *m, double *q) {
+  for (int i = 0; i < m->ndof; i++) {
+    const mi_wm_joint *j = &m->joint[m->dof_joint[i]];
+    double v = 0;
+    if (v < j->lower) v = j->lower;
+    if (v > j->upper) v = j->upper;
+    q[i] = v;
+  }
+}
+
+static void set_off(mi_model *m, int g, int h) {
+  m->self_geom_off[g][h / 64] |= 1ull << (h % 64);
+  m->self_geom_off[h][g / 64] |= 1ull << (g % 64);
+}
+
+bool mi_wm_self_allowed(const mi_model *m, int g, int h) {
+  if (g < 0 || h < 0 || g >= m->ngeom || h >= m->ngeom) return true;
+  return (m->self_geom_off[g][h / 64] >> (h % 64)) & 1u;
+}
+
+void mi_wm_self_init(mi_model *m) {
+  memset(m->self_geom_off, 0, sizeof m->self_geom_off);
+  double q[MI_WM_MAX_DOF];
+  mi_wm_home_pose(m, q);
+  ccd_shape sh[MI_WM_MAX_GEOMS];
+  robot_shapes(m, q, sh);
+  for (int g = 0; g < m->ngeom; g++) {
+    set_off(m, g, g);
+    for (int h = g + 1; h < m->ngeom; h++) {
+      int bg = m->geom[g].body, bh = m->geom[h].body;
+      /* same body (both fixed included), parent and child, or touching at home */
+      if (bg == bh || (bg >= 0 && m->dyn.parent[bg] == bh) ||
+          (bh >= 0 && m->dyn.parent[bh] == bg) || intersect(&sh[g], &sh[h]))
+        set_off(m, g, h);
     }
   }
+}
+
+/* the cell shape o of the fixtures, the belt and the zones, in that order */
+static const mi_wm_geom *cell_shape(const mi_model *m, int o, int *kind, int *idx) {
+  if (o < m->nfixture) {
+    *kind = MI_WM_HIT_FIXTURE, *idx = o;
+    return &m->fixture[o];
+  }
+  o -= m->nfixture;
+  if (m->conveyor.present) {
+    if (o == 0) {
+      *kind = MI_WM_HIT_CONVEYOR, *idx = 0;
+      return &m->conveyor.belt;
+    }
+    o--;
+  }
+  *kind = MI_WM_HIT_ZONE, *idx = o;
+  return &m->zone[o];
+}
+
+mi_status mi_wm_verify_ex(const mi_model *m, const double *q, int nstep,
+                          const mi_wm_verify_opts *opts, mi_wm_hit *hit) {
+  if (!m || (!q && nstep > 0) || nstep < 0) return MI_ERR_INVALID;
+  const mi_wm_verify_opts none = {NULL, 0, 0.0, false, false};
+  if (!opts) opts = &none;
+  if (opts->nparts < 0 || (opts->nparts > 0 && !opts->parts) || !(opts->dt >= 0))
+    return MI_ERR_INVALID;
+  for (int k = 0; k < opts->nparts; k++)
+    if (opts->parts[k].type < 0 || opts->parts[k].type >= m->npart) return MI_ERR_INVALID;
+
+  /* the cell's shapes do not move: pose them once */
+  const int ncell = m->nfixture + (m->conveyor.present ? 1 : 0) + m->nzone;
+  ccd_shape cell[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
+  int cell_kind[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES], cell_idx[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
+  for (int o = 0; o < ncell; o++)
+    world_shape(cell_shape(m, o, &cell_kind[o], &cell_idx[o]), mi_pose_identity(), &cell[o]);
+
+  for (int t = 0; t < nstep; t++) {
+    ccd_shape sh[MI_WM_MAX_GEOMS];
+    robot_shapes(m, q + (size_t)t * (size_t)m->ndof, sh);
+#define MI_WM_HIT_(G, K, O)                     \
+  do {                                          \
+    if (hit) *hit = (mi_wm_hit){t, (G), (K), (O)}; \
+    return MI_ERR_COLLISION;                    \
+  } while (0)
+    /* moving links against the cell and the floor */
+    for (int g = 0; g < m->ngeom; g++) {
+      if (m->geom[g].body < 0) continue;
+      for (int o = 0; o < ncell; o++)
+        if (intersect(&sh[g], &cell[o])) MI_WM_HIT_(g, cell_kind[o], cell_idx[o]);
+    }
+    if (!opts->skip_ground)
+      for (int g = 0; g < m->ngeom; g++)
+        if (m->geom[g].body >= 0 && lowest_z(&sh[g]) < m->ground_z) MI_WM_HIT_(g, MI_WM_HIT_GROUND, 0);
+    /* link against link */
+    if (!opts->skip_self)
+      for (int g = 0; g < m->ngeom; g++)
+        for (int h = g + 1; h < m->ngeom; h++)
+          if (!mi_wm_self_allowed(m, g, h) && intersect(&sh[g], &sh[h]))
+            MI_WM_HIT_(g, MI_WM_HIT_SELF, h);
+    /* links against the parts where they will be at this step */
+    for (int k = 0; k < opts->nparts; k++) {
+      const mi_wm_part_state *ps = &opts->parts[k];
+      mi_pose pose = ps->pose;
+      pose.p = mi_vec3_add(pose.p, mi_vec3_scale(ps->vel, opts->dt * t));
+      mi_wm_geom shape = m->part[ps->type].shape;
+      shape.pose = mi_pose_identity();
+      ccd_shape part;
+      world_shape(&shape, pose, &part);
+      for (int g = 0; g < m->ngeom; g++)
+        if (intersect(&sh[g], &part)) MI_WM_HIT_(g, MI_WM_HIT_PART, k);
+    }
+#undef MI_WM_HIT_
+  }
   return MI_OK;
+}
+
+mi_status mi_wm_verify(const mi_model *m, const double *q, int nstep, mi_wm_hit *hit) {
+  return mi_wm_verify_ex(m, q, nstep, NULL, hit);
+}
+
+const char *mi_wm_hit_describe(const mi_model *m, const mi_wm_hit *hit,
+                               const mi_wm_verify_opts *opts, char *buf, size_t buf_sz) {
+  if (!buf || !buf_sz) return buf;
+  const char *gname = hit->geom >= 0 && hit->geom < m->ngeom ? m->geom[hit->geom].name : "?";
+  char other[96];
+  switch (hit->kind) {
+    case MI_WM_HIT_FIXTURE:
+      snprintf(other, sizeof other, "fixture '%s'",
+               hit->other >= 0 && hit->other < m->nfixture ? m->fixture[hit->other].name : "?");
+      break;
+    case MI_WM_HIT_CONVEYOR: snprintf(other, sizeof other, "the conveyor belt"); break;
+    case MI_WM_HIT_ZONE:
+      snprintf(other, sizeof other, "zone '%s'",
+               hit->other >= 0 && hit->other < m->nzone ? m->zone[hit->other].name : "?");
+      break;
+    case MI_WM_HIT_SELF:
+      snprintf(other, sizeof other, "%s",
+               hit->other >= 0 && hit->other < m->ngeom ? m->geom[hit->other].name : "?");
+      break;
+    case MI_WM_HIT_GROUND: snprintf(other, sizeof other, "the floor"); break;
+    case MI_WM_HIT_PART: {
+      int ty = opts && hit->other >= 0 && hit->other < opts->nparts ? opts->parts[hit->other].type : -1;
+      snprintf(other, sizeof other, "part %d ('%s')", hit->other,
+               ty >= 0 && ty < m->npart ? m->part[ty].name : "?");
+      break;
+    }
+    default: snprintf(other, sizeof other, "?"); break;
+  }
+  snprintf(buf, buf_sz, "%s vs %s at step %d", gname, other, hit->step);
+  return buf;
 }

@@ -1,7 +1,7 @@
 # unit tests of worldmodel/ model, dynamics and verification (engineer `wm`);
 # the MuJoCo cross-checks link MuJoCo (test and bench peer only)
 if(TARGET mi_wm)
-  foreach(f model urdf cell verify clearance)
+  foreach(f model urdf cell verify verify_links clearance)
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_worldmodel_${f}.c)
       mirai_add_test(NAME test_worldmodel_${f}
         SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_worldmodel_${f}.c
