@@ -36,6 +36,10 @@ struct mi_ctrl_node {
   mi_ctrl_plan plan_buf; /* conversion scratch for one plan (executor only) */
   uint64_t name_rejects; /* samples with unknown or missing joint names */
   unsigned status_ticks;
+  /* the last transition, for rt/controller/status (executor thread only) */
+  char reason[192];
+  mi_ctrl_state prev_state;
+  uint64_t transitions;
   uint32_t hist[MI_CTRL_HIST_BINS];
   mi_ctrl_state last_state;
 };
@@ -202,6 +206,9 @@ static void publish_status(mi_ctrl_node *n, const mi_ctrl_status *st) {
   m.wakeup_latency_p99 = rs.latency_p99_us * 1e-6;
   m.wakeup_latency_max = rs.latency_max_us * 1e-6;
   m.latency_histogram = MI_MSG_SEQ(__typeof__(m.latency_histogram), n->hist, nb);
+  m.previous_state = (uint8_t)n->prev_state;
+  m.reason = n->reason;
+  m.transitions = n->transitions;
   MI_DDS_PUBLISH(n->status_pub, &m);
 }
 
@@ -216,14 +223,16 @@ static void on_status_timer(mi_dds_timer *t, int64_t now_ns, void *user) {
   mi_ctrl_transition tr;
   while (mi_ctrl_transition_pop(n->c, &tr) == MI_OK) {
     changed = true;
+    /* the same text goes to the log and, as the last reason, into the status */
     if (tr.input >= 0)
-      MI_LOGI("%s -> %s: %s (%s, age %.1f ms, budget %.1f ms)", mi_ctrl_state_name(tr.from),
-              mi_ctrl_state_name(tr.to), mi_ctrl_reason_text(tr.reason),
-              mi_ctrl_input_name((mi_ctrl_input)tr.input),
-              tr.age_ns < 0 ? -1.0 : (double)tr.age_ns / 1e6, (double)tr.budget_ns / 1e6);
+      snprintf(n->reason, sizeof n->reason, "%s (%s, age %.1f ms, budget %.1f ms)",
+               mi_ctrl_reason_text(tr.reason), mi_ctrl_input_name((mi_ctrl_input)tr.input),
+               tr.age_ns < 0 ? -1.0 : (double)tr.age_ns / 1e6, (double)tr.budget_ns / 1e6);
     else
-      MI_LOGI("%s -> %s: %s", mi_ctrl_state_name(tr.from), mi_ctrl_state_name(tr.to),
-              mi_ctrl_reason_text(tr.reason));
+      snprintf(n->reason, sizeof n->reason, "%s", mi_ctrl_reason_text(tr.reason));
+    n->prev_state = tr.from;
+    n->transitions++;
+    MI_LOGI("%s -> %s: %s", mi_ctrl_state_name(tr.from), mi_ctrl_state_name(tr.to), n->reason);
   }
   mi_ctrl_rtloop_report(&n->loop);
   if (st.steps == 0) return; /* the loop has not run yet */

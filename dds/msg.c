@@ -129,6 +129,9 @@ static const mi_msg_field fields_CONTROLLER_STATUS[] = {
     FLD(mi_msg_controller_status, wakeup_latency_p99, MI_MSGK_F64, false, NOSUB),
     FLD(mi_msg_controller_status, wakeup_latency_max, MI_MSGK_F64, false, NOSUB),
     FLD(mi_msg_controller_status, latency_histogram, MI_MSGK_U32, true, NOSUB),
+    FLD(mi_msg_controller_status, previous_state, MI_MSGK_U8, false, NOSUB),
+    FLD(mi_msg_controller_status, reason, MI_MSGK_STRING, false, NOSUB),
+    FLD(mi_msg_controller_status, transitions, MI_MSGK_U64, false, NOSUB),
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))

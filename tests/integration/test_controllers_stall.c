@@ -25,6 +25,7 @@ typedef struct probe {
   int last_state;
   uint64_t statuses, commands;
   uint32_t hist_len;
+  char stop_reason[192]; /* the reason published with the first SAFE_STOP */
 } probe;
 
 static void on_status(const mi_msg_controller_status *m, const mi_dds_sample_info *info,
@@ -33,8 +34,11 @@ static void on_status(const mi_msg_controller_status *m, const mi_dds_sample_inf
   p->statuses++;
   p->last_state = m->state;
   p->hist_len = m->latency_histogram._length;
-  if (m->state < 3 && info->recv_mono_ns >= p->armed_ns && p->first_ns[m->state] < 0)
+  if (m->state < 3 && info->recv_mono_ns >= p->armed_ns && p->first_ns[m->state] < 0) {
     p->first_ns[m->state] = info->recv_mono_ns;
+    if (m->state == MI_CTRL_STATE_SAFE_STOP)
+      snprintf(p->stop_reason, sizeof p->stop_reason, "%s", m->reason);
+  }
 }
 MI_DDS_TYPED_CB(on_status, mi_msg_controller_status);
 
@@ -172,6 +176,11 @@ static void test_stall_over_dds(void **state) {
   pthread_join(th, NULL);
 
   int64_t deg = pr.first_ns[MI_CTRL_STATE_DEGRADED], stop = pr.first_ns[MI_CTRL_STATE_SAFE_STOP];
+  /* the status says why it stopped: the plan input */
+  if (!strstr(pr.stop_reason, "plan")) {
+    print_error("SAFE_STOP reason '%s' does not name the plan input\n", pr.stop_reason);
+    fail();
+  }
   int64_t run = pr.first_ns[MI_CTRL_STATE_RUN];
   fprintf(stderr, "# degraded after %.1f ms, safe stop after %.1f ms, run again %.1f ms after resume\n",
           (double)(deg - t_stalled) / 1e6, (double)(stop - t_stalled) / 1e6,
