@@ -9,7 +9,8 @@
 /* X(kind, function, one-line summary) */
 #define MI_NODE_KINDS(X) \
   X(controller, mi_node_main_controller, "follow rt/plan with deadline monitoring and safe stop") \
-  X(teleop, mi_node_main_teleop, "keys or a joystick to rt/teleop/twist, with a dead-man")
+  X(teleop, mi_node_main_teleop, "keys or a joystick to rt/teleop/twist, with a dead-man") \
+  X(sim, mi_node_main_sim, "the simulated cell (Bullet) on the predictor's URDF + cell YAML")
 
 #define MI_NODE_DECL_(kind, fn, doc) int fn(int argc, char **argv);
 MI_NODE_KINDS(MI_NODE_DECL_)
