@@ -50,6 +50,7 @@ struct mi_bt_world {
   std::vector<btTransform> com_in_link;  // Bullet link frame (COM, principal axes) in URDF link frame
   std::vector<int> dof_link;             // link index of each dof
   std::vector<double> damping, tau_cmd, tau_applied, q_ref, qd_ref, kp, kd;
+  std::vector<double> inertia_lb; // per dof: a lower bound of the joint-space inertia
   bool pd_on = false;
 
   std::vector<body_rec> bodies;
@@ -263,10 +264,27 @@ mi_status mi_bt_add_arm(mi_bt_world *w, const mi_bt_arm_desc *d) {
   w->qd_ref.assign(nd, 0);
   w->kp.assign(nd, 0);
   w->kd.assign(nd, 0);
+  w->inertia_lb.assign(nd, 0);
   w->colliders.assign((size_t)n, nullptr);
   for (size_t k = 0; k < nd; k++) {
     const mi_bt_link_desc *l = &d->links[dof_link[k]];
     w->damping[k] = l->damping;
+    // the moved link alone about (along) its joint axis: the joint-space
+    // inertia of this dof is at least that (the links it carries add to it)
+    if (l->type == MI_BT_JOINT_PRISMATIC) {
+      w->inertia_lb[k] = l->mass;
+    } else {
+      const double *I = l->inertia;
+      double a[3] = {l->axis.x, l->axis.y, l->axis.z}, c[3] = {l->com.x, l->com.y, l->com.z};
+      double an = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
+      for (double &x : a) x /= an;
+      double Ic[3][3] = {{I[0], I[3], I[4]}, {I[3], I[1], I[5]}, {I[4], I[5], I[2]}};
+      double ia = 0, ca = c[0] * a[0] + c[1] * a[1] + c[2] * a[2];
+      for (int r = 0; r < 3; r++)
+        for (int cc = 0; cc < 3; cc++) ia += a[r] * Ic[r][cc] * a[cc];
+      double cc2 = c[0] * c[0] + c[1] * c[1] + c[2] * c[2];
+      w->inertia_lb[k] = ia + l->mass * (cc2 - ca * ca); // parallel axis to the joint axis
+    }
     // Coulomb friction: a velocity motor towards 0 whose impulse is capped
     if (l->friction > 0) {
       btMultiBodyJointMotor *m =
@@ -451,7 +469,14 @@ mi_status mi_bt_step(mi_bt_world *w) {
       int li = w->dof_link[k];
       double q = w->mb->getJointPos(li), qd = w->mb->getJointVel(li);
       double tau = w->tau_cmd[k];
-      if (w->pd_on) tau += w->kp[k] * (w->q_ref[k] - q) + w->kd[k] * (w->qd_ref[k] - qd);
+      if (w->pd_on) {
+        // stable (implicit) PD after Tan, Liu and Turk 2011: the error one
+        // step ahead, with the joint's inertia lower bound for qdd, so stiff
+        // gains on light links do not blow up the explicit step
+        double h = w->dt, m = w->inertia_lb[k];
+        double pd = w->kp[k] * (w->q_ref[k] - q - h * qd) + w->kd[k] * (w->qd_ref[k] - qd);
+        tau += m > 0 ? pd / (1.0 + h * (w->kd[k] + h * w->kp[k]) / m) : pd;
+      }
       w->tau_applied[k] = tau;
       w->mb->addJointTorque(li, tau - w->damping[k] * qd);
       w->tau_cmd[k] = 0;

@@ -156,8 +156,12 @@ mi_status mi_bt_set_joint_state(mi_bt_world *w, const double *q, const double *q
 mi_status mi_bt_set_joint_torques(mi_bt_world *w, const double *tau);
 
 /* Position targets for the next steps, tracked by a joint-space PD torque
- * tau = kp (q_ref - q) + kd (qd_ref - qd) added to any set torque; qd_ref NULL
- * means zero. mi_bt_clear_position_targets returns to pure torque control.
+ * added to any set torque; qd_ref NULL means zero. The PD is the stable
+ * (implicit) form of Tan, Liu and Turk (2011): with h the step and m a lower
+ * bound of the joint's inertia (the moved link alone about its axis),
+ *   tau = [kp (q_ref - q - h qd) + kd (qd_ref - qd)] / (1 + h (kd + h kp) / m),
+ * which is kp (q_ref - q) + kd (qd_ref - qd) when h (kd + h kp) << m and stays
+ * stable for stiff gains on light links where the explicit PD diverges. mi_bt_clear_position_targets returns to pure torque control.
  * @retval MI_ERR_INVALID  non-finite values or negative gains */
 mi_status mi_bt_set_position_targets(mi_bt_world *w, const double *q_ref, const double *qd_ref,
                                      const double *kp, const double *kd);
