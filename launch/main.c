@@ -3,19 +3,14 @@
 #include <string.h>
 
 #include "launch/commands.h"
+#include "launch/subcmd.h"
 #include "launch/version.h"
 
-typedef struct mi_command {
-  const char *name;
-  int (*fn)(int argc, char **argv);
-  const char *doc;
-} mi_command;
-
-static const mi_command k_commands[] = {
+static const mi_subcmd k_commands[] = {
 #define MI_CMD_ROW_(name, fn, doc) {#name, fn, doc},
     MI_COMMANDS(MI_CMD_ROW_)
 #undef MI_CMD_ROW_
-};
+    {NULL, NULL, NULL}};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -27,8 +22,7 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n",
           MIRAI_VERSION);
-  for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
-    fprintf(f, "  %-10s %s\n", k_commands[i].name, k_commands[i].doc);
+  mi_subcmd_list(f, k_commands);
   fprintf(f,
           "\n"
           "environment:\n"
@@ -51,8 +45,8 @@ int main(int argc, char **argv) {
     printf("mirai %s\n", MIRAI_VERSION);
     return MI_EXIT_OK;
   }
-  for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
-    if (strcmp(cmd, k_commands[i].name) == 0) return k_commands[i].fn(argc - 1, argv + 1);
+  for (const mi_subcmd *s = k_commands; s->name; s++)
+    if (strcmp(cmd, s->name) == 0) return s->fn(argc - 1, argv + 1);
   fprintf(stderr, "mirai: unknown command '%s' (see 'mirai --help')\n", cmd);
   return MI_EXIT_USAGE;
 }
