@@ -162,10 +162,11 @@ int mi_cmd_record(int argc, char **argv) {
     }
   }
   if (tty) fprintf(stderr, "\n");
+  /* take what is still queued, so the counts printed are what the file holds */
+  if (st == MI_OK) st = mi_dds_recorder_poll(rec, 0);
   uint64_t counts[MI_REC_MAX_TOPICS];
   for (size_t i = 0; i < n; i++) counts[i] = mi_dds_recorder_count(rec, i);
   mi_status cst = mi_dds_recorder_close(rec);
-  /* close takes what was still queued: count again from the file */
   printf("recorded %s in %.1f s:\n", a.out, mi_s_from_ns(mi_clock_mono_ns() - t0));
   for (size_t i = 0; i < n; i++)
     printf("  %-28s %-40s %llu\n", topics[i].name, mi_msg_info_of(topics[i].type)->ros_name,
