@@ -10,6 +10,7 @@
 
 /* X(name, function, one-line summary) */
 #define MI_COMMANDS(X)                                                          \
+  X(launch, mi_cmd_launch, "start and supervise a graph of nodes from a launch file") \
   X(node, mi_cmd_node, "run one node (sim, predictor, controller, teleop)")      \
   X(topic, mi_cmd_topic, "list, echo, hz and pub on DDS topics, as ros2 topic")       \
   X(record, mi_cmd_record, "record DDS topics to an MCAP file (ros2 profile)")            \

@@ -1,0 +1,158 @@
+/* launch/cmd_launch.c - `mirai launch FILE.yaml [--duration S] [--report FILE.json]`. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "launch/commands.h"
+#include "launch/launch.h"
+#include "launch/report.h"
+
+static int usage(FILE *f, int code) {
+  fprintf(f,
+          "usage: mirai launch FILE.yaml [--duration S] [--report FILE.json] [options]\n"
+          "Start the nodes of a launch file, supervise them (prefixed output, respawn with\n"
+          "backoff, ordered shutdown on SIGINT/SIGTERM) and print a report at the end.\n"
+          "\n"
+          "options:\n"
+          "  --duration S      stop after S seconds (cell time from rt/clock when the file\n"
+          "                    says use_sim_time, else wall time); default: the file's\n"
+          "                    'duration', 0 = until SIGINT/SIGTERM\n"
+          "  --report FILE     also write the report as JSON to FILE ('-': stdout)\n"
+          "  --timeout S       stop after S seconds of wall time whatever happens\n"
+          "                    (default with a cell-time duration: 10 x S + 60)\n"
+          "  --no-status       no live status line (default: on a terminal only)\n"
+          "  --no-monitor      do not join DDS (no live figures, report without them)\n"
+          "  --check           load and check the file, print the commands, start nothing\n"
+          "\n"
+          "exit status: 0; 1 when a required node failed; 2 for a bad command line or\n"
+          "launch file. See docs/readme/launch.md for the file format.\n");
+  return code;
+}
+
+static bool parse_s(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end || !isfinite(v) || v < 0) return false;
+  *out = v;
+  return true;
+}
+
+int mi_cmd_launch(int argc, char **argv) {
+  const char *file = NULL, *report = NULL;
+  double duration = -1.0, timeout = 0.0;
+  bool no_status = false, no_monitor = false, check = false;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout, MI_EXIT_OK);
+    if ((!strcmp(a, "--duration") || !strcmp(a, "--timeout") || !strcmp(a, "--report")) &&
+        i + 1 >= argc) {
+      fprintf(stderr, "mirai launch: %s wants a value\n", a);
+      return MI_EXIT_USAGE;
+    }
+    if (!strcmp(a, "--duration")) {
+      if (!parse_s(argv[++i], &duration)) {
+        fprintf(stderr, "mirai launch: --duration wants seconds >= 0, got '%s'\n", argv[i]);
+        return MI_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "--timeout")) {
+      if (!parse_s(argv[++i], &timeout)) {
+        fprintf(stderr, "mirai launch: --timeout wants seconds >= 0, got '%s'\n", argv[i]);
+        return MI_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "--report")) {
+      report = argv[++i];
+    } else if (!strcmp(a, "--no-status")) {
+      no_status = true;
+    } else if (!strcmp(a, "--no-monitor")) {
+      no_monitor = true;
+    } else if (!strcmp(a, "--check")) {
+      check = true;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "mirai launch: unknown option '%s'\n", a);
+      return usage(stderr, MI_EXIT_USAGE);
+    } else if (file) {
+      fprintf(stderr, "mirai launch: one launch file only ('%s', then '%s')\n", file, a);
+      return MI_EXIT_USAGE;
+    } else {
+      file = a;
+    }
+  }
+  if (!file) return usage(stderr, MI_EXIT_USAGE);
+
+  static mi_launch_file lf;
+  char err[1024];
+  if (mi_launch_file_load(file, &lf, err, sizeof err) != MI_OK) {
+    fprintf(stderr, "mirai launch: %s\n", err);
+    return MI_EXIT_USAGE;
+  }
+
+  /* this executable, for `kind:` nodes and `command: [mirai, ...]` */
+  char self[PATH_MAX];
+  ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (k <= 0) snprintf(self, sizeof self, "%s", "mirai");
+  else self[k] = '\0';
+
+  if (check) {
+    printf("%s: %d nodes\n", file, lf.n_nodes);
+    for (int i = 0; i < lf.n_nodes; i++) {
+      char **a = mi_launch_node_argv(&lf, &lf.nodes[i], self);
+      printf("  %s:", lf.nodes[i].name);
+      for (char **p = a; p && *p; p++) printf(" %s", *p);
+      printf("\n");
+      mi_launch_argv_free(a);
+    }
+    mi_launch_file_free(&lf);
+    return MI_EXIT_OK;
+  }
+
+  mi_launch_monitor *mon = NULL;
+  if (!no_monitor && mi_launch_monitor_create(&lf, &mon, err, sizeof err) != MI_OK)
+    fprintf(stderr, "[launch] no DDS monitor (%s): the report will lack the cell's figures\n", err);
+
+  mi_launch_hooks hooks = {mon, mi_launch_monitor_status_line, mi_launch_monitor_cell_time_s};
+  mi_launch_opts o;
+  mi_launch_opts_init(&o);
+  o.self = self;
+  o.duration_s = duration;
+  o.duration_cell_time = lf.use_sim_time && mon;
+  double dur = duration >= 0 ? duration : lf.duration_s;
+  o.wall_timeout_s = timeout > 0 ? timeout : (o.duration_cell_time && dur > 0 ? 10.0 * dur + 60.0 : 0.0);
+  o.status_line = !no_status && mon && isatty(STDOUT_FILENO);
+  o.hooks = mon ? &hooks : NULL;
+  fflush(stdout);
+
+  static mi_launch_result res;
+  mi_status st = mi_launch_run(&lf, &o, &res);
+  if (st != MI_OK) {
+    fprintf(stderr, "mirai launch: the supervisor failed: %s\n", mi_status_str(st));
+    mi_launch_monitor_destroy(mon);
+    mi_launch_file_free(&lf);
+    return MI_EXIT_FAIL;
+  }
+
+  static mi_launch_report rep;
+  mi_launch_report_collect(mon, &lf, &res, &rep);
+  mi_launch_monitor_destroy(mon);
+  mi_launch_report_print(&rep, stdout);
+  int code = res.exit_code;
+  if (report) {
+    FILE *f = strcmp(report, "-") ? fopen(report, "w") : stdout;
+    if (!f) {
+      fprintf(stderr, "mirai launch: cannot write %s: %s\n", report, strerror(errno));
+      code = code ? code : MI_EXIT_FAIL;
+    } else {
+      mi_launch_report_write_json(&rep, f);
+      if (f != stdout) fclose(f);
+    }
+  }
+  fflush(stdout);
+  mi_launch_file_free(&lf);
+  return code;
+}
