@@ -50,17 +50,34 @@ struct mi_dds_pub {
 
 struct mi_dds_sub {
   mi_dds_node *node;
-  dds_entity_t reader, cond;
+  dds_entity_t reader;
   mi_msg_type type;
   mi_dds_sub_opts o;
   atomic_uint_fast64_t in, rejected, misses;
   int64_t last_ns; /* timer clock: last accepted sample, or creation */
   bool stale;
   bool has_header;
+  /* MI_DDS_TAKE_BATCH samples of the type, owned by the subscription and
+   * reused by every take: Cyclone deserialises into them and reuses their
+   * strings and sequence buffers, so a steady stream allocates nothing
+   * (a loan would allocate and free every string and sequence each time) */
+  void *samples;
+  bool taking; /* samples in use (a callback that spins its own node again
+                  gets loaned samples instead) */
   char topic[128];
   mi_log_ratelimit rl;
   mi_dds_sub *next;
 };
+
+/* free a subscription's reused samples (their contents, then the block) */
+static void sub_free_samples(mi_dds_sub *s) {
+  if (!s->samples) return;
+  const mi_msg_info *m = mi_msg_info_of(s->type);
+  for (int i = 0; i < MI_DDS_TAKE_BATCH; i++)
+    dds_sample_free((char *)s->samples + (size_t)i * m->desc->m_size, m->desc, DDS_FREE_CONTENTS);
+  free(s->samples);
+  s->samples = NULL;
+}
 
 struct mi_dds_timer {
   mi_dds_node *node;
@@ -300,8 +317,9 @@ void mi_dds_node_destroy(mi_dds_node *n) {
   pthread_mutex_unlock(&g_lock);
   for (mi_dds_sub *s = n->subs, *nx; s; s = nx) {
     nx = s->next;
-    dds_waitset_detach(n->waitset, s->cond);
-    dds_delete(s->reader); /* deletes its read condition too */
+    dds_waitset_detach(n->waitset, s->reader);
+    dds_delete(s->reader);
+    sub_free_samples(s);
     free(s);
   }
   for (mi_dds_pub *p = n->pubs, *nx; p; p = nx) {
@@ -460,26 +478,42 @@ mi_status mi_dds_sub_create(mi_dds_node *n, const char *topic, mi_msg_type type,
     free(s);
     return st;
   }
+  const mi_msg_info *m = mi_msg_info_of(type);
+  s->type = type;
+  s->samples = calloc(MI_DDS_TAKE_BATCH, m->desc->m_size); /* zeroed: empty samples */
+  if (!s->samples) {
+    free(s);
+    return MI_ERR_NOMEM;
+  }
   dds_qos_t *q = mi_qos_create(qos);
   s->reader = dds_create_reader(n->participant, t, q, NULL);
   dds_delete_qos(q);
   if (s->reader < 0) {
     MI_LOGE("reader on %s: %s", s->topic, dds_strretcode(s->reader));
+    sub_free_samples(s);
     free(s);
     return MI_ERR_DDS;
   }
-  s->cond = dds_create_readcondition(s->reader, DDS_ANY_STATE);
-  if (s->cond < 0 || dds_waitset_attach(n->waitset, s->cond, (dds_attach_t)(uintptr_t)s) < 0) {
-    MI_LOGE("read condition on %s failed", s->topic);
+  /* The waitset watches the reader's DATA_AVAILABLE status, not a read
+   * condition: Cyclone 0.10 signals a read condition while its receive
+   * thread still holds the reader's history lock, so the woken executor
+   * blocks on that lock at once (an extra futex sleep and context switch
+   * per sample); DATA_AVAILABLE is signalled after the lock is released.
+   * dds_take resets the status before taking, and process_sub takes until
+   * a batch comes back short, so a sample arriving meanwhile sets it again
+   * and nothing is left behind. Only DATA_AVAILABLE is enabled: other
+   * statuses (matched, ...) would keep the waitset triggered. */
+  if (dds_set_status_mask(s->reader, DDS_DATA_AVAILABLE_STATUS) < 0 ||
+      dds_waitset_attach(n->waitset, s->reader, (dds_attach_t)(uintptr_t)s) < 0) {
+    MI_LOGE("waitset attach of the reader on %s failed", s->topic);
     dds_delete(s->reader);
+    sub_free_samples(s);
     free(s);
     return MI_ERR_DDS;
   }
-  const mi_msg_info *m = mi_msg_info_of(type);
   s->has_header = m->n_fields > 0 && m->fields[0].kind == MI_MSGK_STRUCT &&
                   m->fields[0].sub == MI_MSG_HEADER && !m->fields[0].seq;
   s->node = n;
-  s->type = type;
   s->o = *o;
   s->last_ns = timer_now(n);
   s->next = n->subs;
@@ -534,8 +568,13 @@ static void reject_sample(mi_dds_sub *s, const char *why) {
 /* take everything queued on s; validate, deliver, count */
 static int process_sub(mi_dds_sub *s) {
   int delivered = 0;
+  const size_t sz = mi_msg_info_of(s->type)->desc->m_size;
+  const bool own = !s->taking;
+  s->taking = true;
   for (;;) {
-    void *samples[MI_DDS_TAKE_BATCH] = {NULL};
+    void *samples[MI_DDS_TAKE_BATCH];
+    for (int i = 0; i < MI_DDS_TAKE_BATCH; i++)
+      samples[i] = own ? (char *)s->samples + (size_t)i * sz : NULL;
     dds_sample_info_t infos[MI_DDS_TAKE_BATCH];
     dds_return_t n = dds_take(s->reader, samples, infos, MI_DDS_TAKE_BATCH, MI_DDS_TAKE_BATCH);
     if (n <= 0) break;
@@ -570,9 +609,10 @@ static int process_sub(mi_dds_sub *s) {
       s->o.on_sample(msg, &info, s->o.user);
       delivered++;
     }
-    dds_return_loan(s->reader, samples, n);
+    if (!own) dds_return_loan(s->reader, samples, n);
     if (n < MI_DDS_TAKE_BATCH) break;
   }
+  if (own) s->taking = false;
   return delivered;
 }
 
