@@ -175,23 +175,67 @@ const char *mi_planner_kind_name(int kind);
 
 /* ---- spline evaluation, shared by rollouts on CPU and GPU ---- */
 
-/* Interpolate knot values at fractional knot position s in [0, knots-1]
- * (clamped) for dimension j of a candidate's knots u (knots x nu). */
-MI_HDI float mi_spline_eval(const float *u, int knots, int nu, int j, int kind, float s) {
-  if (s <= 0.0f) return u[j];
+/* The spline at fractional knot position s in [0, knots-1] (clamped) as a
+ * weighted sum of four knots: value = sum_m w[m] * knot[idx[m]]. The
+ * weights depend only on s, so a rollout computes them once per step for
+ * all candidates. */
+MI_HDI void mi_spline_weights(int knots, int kind, float s, int idx[4], float w[4]) {
   float last = (float)(knots - 1);
-  if (s >= last) return u[(knots - 1) * nu + j];
-  int i = (int)s;
-  float f = s - (float)i;
-  float a = u[i * nu + j], b = u[(i + 1) * nu + j];
-  if (kind == MI_SPLINE_ZERO) return a;
-  if (kind == MI_SPLINE_LINEAR) return a + f * (b - a);
-  /* cubic Hermite, slopes by finite differences (one-sided at the ends) */
-  float ma = i > 0 ? 0.5f * (b - u[(i - 1) * nu + j]) : (b - a);
-  float mb = i + 2 < knots ? 0.5f * (u[(i + 2) * nu + j] - a) : (b - a);
-  float f2 = f * f, f3 = f2 * f;
-  return (2.0f * f3 - 3.0f * f2 + 1.0f) * a + (f3 - 2.0f * f2 + f) * ma +
-         (-2.0f * f3 + 3.0f * f2) * b + (f3 - f2) * mb;
+  int i;
+  float f;
+  if (s <= 0.0f) {
+    i = 0;
+    f = 0.0f;
+  } else if (s >= last) {
+    i = knots - 2;
+    f = 1.0f;
+  } else {
+    i = (int)s;
+    f = s - (float)i;
+  }
+  idx[0] = i > 0 ? i - 1 : 0;
+  idx[1] = i;
+  idx[2] = i + 1;
+  idx[3] = i + 2 < knots ? i + 2 : knots - 1;
+  w[0] = w[1] = w[2] = w[3] = 0.0f;
+  if (kind == MI_SPLINE_ZERO) {
+    if (f >= 1.0f) w[2] = 1.0f;
+    else w[1] = 1.0f;
+  } else if (kind == MI_SPLINE_LINEAR) {
+    w[1] = 1.0f - f;
+    w[2] = f;
+  } else {
+    /* cubic Hermite, slopes by finite differences (one-sided at the ends) */
+    float f2 = f * f, f3 = f2 * f;
+    float h00 = 2.0f * f3 - 3.0f * f2 + 1.0f, h10 = f3 - 2.0f * f2 + f;
+    float h01 = -2.0f * f3 + 3.0f * f2, h11 = f3 - f2;
+    w[1] = h00;
+    w[2] = h01;
+    if (i > 0) { /* ma = (u[i+1] - u[i-1]) / 2 */
+      w[2] += 0.5f * h10;
+      w[0] -= 0.5f * h10;
+    } else { /* ma = u[i+1] - u[i] */
+      w[2] += h10;
+      w[1] -= h10;
+    }
+    if (i + 2 < knots) { /* mb = (u[i+2] - u[i]) / 2 */
+      w[3] += 0.5f * h11;
+      w[1] -= 0.5f * h11;
+    } else { /* mb = u[i+1] - u[i] */
+      w[2] += h11;
+      w[1] -= h11;
+    }
+  }
+}
+
+/* Interpolate dimension j of a candidate's knots u (knots x nu) at
+ * fractional knot position s (clamped to [0, knots-1]). */
+MI_HDI float mi_spline_eval(const float *u, int knots, int nu, int j, int kind, float s) {
+  int idx[4];
+  float w[4];
+  mi_spline_weights(knots, kind, s, idx, w);
+  return w[0] * u[idx[0] * nu + j] + w[1] * u[idx[1] * nu + j] + w[2] * u[idx[2] * nu + j] +
+         w[3] * u[idx[3] * nu + j];
 }
 
 #ifdef __cplusplus

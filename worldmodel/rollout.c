@@ -303,9 +303,16 @@ static void rollout_eval(void *self, const float *U, int k0, int nc, float *cost
   for (int t = 0; t < r->H; t++) {
     /* the references at the end of this step */
     float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
-    for (int k = 0; k < nc; k++)
+    int idx[4];
+    float sw[4];
+    mi_spline_weights(r->nk, r->spline, s, idx, sw);
+    for (int k = 0; k < nc; k++) {
+      const float *u = U + (size_t)k * kn;
+      const float *u0 = u + idx[0] * n, *u1 = u + idx[1] * n, *u2 = u + idx[2] * n,
+                  *u3 = u + idx[3] * n;
       for (int j = 0; j < n; j++)
-        ws->qref[j * B + k] = mi_spline_eval(U + (size_t)k * kn, r->nk, n, j, r->spline, s);
+        ws->qref[j * B + k] = sw[0] * u0[j] + sw[1] * u1[j] + sw[2] * u2[j] + sw[3] * u3[j];
+    }
     for (int sub = 0; sub < r->nsub; sub++) {
       for (int j = 0; j < n; j++) {
         float *tj = ws->tau + j * B;
