@@ -24,6 +24,8 @@ static int usage(FILE *f, int code) {
           "                    says use_sim_time, else wall time); default: the file's\n"
           "                    'duration', 0 = until SIGINT/SIGTERM\n"
           "  --report FILE     also write the report as JSON to FILE ('-': stdout)\n"
+          "  --domain N        DDS domain id for every node and the monitor (overrides\n"
+          "                    the file's dds.domain_id)\n"
           "  --timeout S       stop after S seconds of wall time whatever happens\n"
           "                    (default with a cell-time duration: 10 x S + 60)\n"
           "  --no-status       no live status line (default: on a terminal only)\n"
@@ -47,11 +49,13 @@ static bool parse_s(const char *s, double *out) {
 int mi_cmd_launch(int argc, char **argv) {
   const char *file = NULL, *report = NULL;
   double duration = -1.0, timeout = 0.0;
+  long domain = -2;
   bool no_status = false, no_monitor = false, check = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout, MI_EXIT_OK);
-    if ((!strcmp(a, "--duration") || !strcmp(a, "--timeout") || !strcmp(a, "--report")) &&
+    if ((!strcmp(a, "--duration") || !strcmp(a, "--timeout") || !strcmp(a, "--report") ||
+         !strcmp(a, "--domain")) &&
         i + 1 >= argc) {
       fprintf(stderr, "mirai launch: %s wants a value\n", a);
       return MI_EXIT_USAGE;
@@ -64,6 +68,13 @@ int mi_cmd_launch(int argc, char **argv) {
     } else if (!strcmp(a, "--timeout")) {
       if (!parse_s(argv[++i], &timeout)) {
         fprintf(stderr, "mirai launch: --timeout wants seconds >= 0, got '%s'\n", argv[i]);
+        return MI_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "--domain")) {
+      char *end;
+      domain = strtol(argv[++i], &end, 10);
+      if (*end || end == argv[i] || domain < 0 || domain > 232) {
+        fprintf(stderr, "mirai launch: --domain wants an id in 0..232, got '%s'\n", argv[i]);
         return MI_EXIT_USAGE;
       }
     } else if (!strcmp(a, "--report")) {
@@ -92,6 +103,8 @@ int mi_cmd_launch(int argc, char **argv) {
     fprintf(stderr, "mirai launch: %s\n", err);
     return MI_EXIT_USAGE;
   }
+
+  if (domain >= 0) lf.domain_id = domain;
 
   /* this executable, for `kind:` nodes and `command: [mirai, ...]` */
   char self[PATH_MAX];
