@@ -115,6 +115,15 @@ static const mi_msg_field fields_PLANNER_STATUS[] = {
     FLD(mi_msg_planner_status, best_cost, MI_MSGK_F64, false, NOSUB),
     FLD(mi_msg_planner_status, solve_time, MI_MSGK_F64, false, NOSUB),
     FLD(mi_msg_planner_status, prediction_error, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_planner_status, task, MI_MSGK_STRING, false, NOSUB),
+    FLD(mi_msg_planner_status, cycles, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_planner_status, stale_cycles, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_planner_status, stops, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_planner_status, prediction_error_prior, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_planner_status, learner_fitted, MI_MSGK_BOOL, false, NOSUB),
+    FLD(mi_msg_planner_status, tool_to_goal, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_planner_status, reached, MI_MSGK_BOOL, false, NOSUB),
+    FLD(mi_msg_planner_status, reason, MI_MSGK_STRING, false, NOSUB),
 };
 static const mi_msg_field fields_CONTROLLER_STATUS[] = {
     FLD(mi_msg_controller_status, header, MI_MSGK_STRUCT, false, MI_MSG_HEADER),

@@ -10,7 +10,8 @@
 #define MI_NODE_KINDS(X) \
   X(controller, mi_node_main_controller, "follow rt/plan with deadline monitoring and safe stop") \
   X(teleop, mi_node_main_teleop, "keys or a joystick to rt/teleop/twist, with a dead-man") \
-  X(sim, mi_node_main_sim, "the simulated cell (Bullet) on the predictor's URDF + cell YAML")
+  X(sim, mi_node_main_sim, "the simulated cell (Bullet) on the predictor's URDF + cell YAML") \
+  X(predictor, mi_node_main_predictor, "the world-model predictor: sensors in, verified plans on rt/plan")
 
 #define MI_NODE_DECL_(kind, fn, doc) int fn(int argc, char **argv);
 MI_NODE_KINDS(MI_NODE_DECL_)

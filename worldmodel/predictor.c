@@ -94,6 +94,11 @@ struct mi_predictor {
   float *qs, *qds;     /* (H + 1) x n predicted states */
   double *vq;          /* (H + 1) x n for verification */
   float goal_f[3];
+  /* the last plan handed out and when (teleop integrates on its references) */
+  mi_predictor_plan *last;
+  int64_t last_plan_ns;
+  bool have_last_plan;
+  double qref[MI_WM_MAX_DOF]; /* this cycle's reference: teleop's start and hold */
 };
 
 static void set_reason(mi_predictor *pr, const char *fmt, ...) MI_PRINTF(2, 3);
@@ -154,7 +159,8 @@ mi_status mi_predictor_create(const mi_predictor_params *p, mi_predictor **out, 
   pr->qs = calloc((size_t)(pr->H + 1) * (size_t)pr->n, sizeof(float));
   pr->qds = calloc((size_t)(pr->H + 1) * (size_t)pr->n, sizeof(float));
   pr->vq = calloc((size_t)(pr->H + 1) * (size_t)pr->n, sizeof(double));
-  if (!pr->qs || !pr->qds || !pr->vq) {
+  pr->last = calloc(1, sizeof *pr->last);
+  if (!pr->qs || !pr->qds || !pr->vq || !pr->last) {
     st = MI_ERR_NOMEM;
     goto fail;
   }
@@ -187,6 +193,7 @@ void mi_predictor_destroy(mi_predictor *pr) {
   free(pr->qs);
   free(pr->qds);
   free(pr->vq);
+  free(pr->last);
   free(pr);
 }
 
@@ -256,6 +263,10 @@ void mi_predictor_tool_position(const mi_predictor *pr, const double *q, double 
   for (int i = 0; i < 3; i++) p[i] = pf[i];
 }
 
+void mi_predictor_rejected(const mi_predictor *pr, uint64_t counts[MI_WM_EST_REJECT_COUNT]) {
+  memcpy(counts, pr->est.rejected, sizeof pr->est.rejected);
+}
+
 void mi_predictor_get_status(const mi_predictor *pr, mi_predictor_status *out) { *out = pr->st; }
 
 /* a stop: hold q (one point at t = 0 and one at the end of the horizon) */
@@ -271,6 +282,49 @@ static void make_stop(mi_predictor *pr, const double *q) {
       pl->q[i][j] = q[j];
       pl->qd[i][j] = pl->qdd[i][j] = pl->tau[i][j] = 0.0;
     }
+  }
+}
+
+static mi_status verify_rows(mi_predictor *pr, int rows, mi_wm_hit *hit);
+
+/* a teleop cycle whose plan was rejected: publish a stop (hold the present
+ * position) instead, so the plant never keeps following the last plan into
+ * what this cycle found. The stop is verified over its whole hold time: the
+ * held position and the motion the rollout predicts while the arm brakes
+ * from its present speed. A stop whose braking motion would touch something
+ * is still the least bad action and goes out; the reason says so. */
+static mi_status teleop_stop(mi_predictor *pr, const double *q, const char *why) {
+  const int n = pr->n;
+  make_stop(pr, q);
+  float knots[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+  const int kn = mi_planner_knot_count(pr->planner);
+  for (int k = 0; k < kn; k++)
+    for (int j = 0; j < n; j++) knots[k * n + j] = (float)q[j];
+  (void)mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
+  bool finite = true;
+  for (int i = 0; i < (pr->H + 1) * n; i++) {
+    finite = finite && isfinite(pr->qs[i]);
+    pr->vq[i] = pr->qs[i];
+  }
+  mi_wm_hit hit;
+  bool clear = finite && verify_rows(pr, pr->H + 1, &hit) == MI_OK;
+  pr->st.stops++;
+  pr->st.plans_published++;
+  set_reason(pr, "teleop: stopped, %s%s", why,
+             clear ? "" : "; contact predicted while braking");
+  return MI_OK;
+}
+
+/* what a hit touched, in words */
+static void hit_names(const mi_model *m, const mi_wm_hit *h, const char **what,
+                      const char **name) {
+  switch (h->kind) {
+    case MI_WM_HIT_FIXTURE: *what = "fixture"; *name = m->fixture[h->other].name; break;
+    case MI_WM_HIT_CONVEYOR: *what = "conveyor"; *name = "belt"; break;
+    case MI_WM_HIT_ZONE: *what = "zone"; *name = m->zone[h->other].name; break;
+    case MI_WM_HIT_SELF: *what = "link"; *name = m->geom[h->other].name; break;
+    case MI_WM_HIT_GROUND: *what = "the"; *name = "floor"; break;
+    default: *what = "part"; *name = "on the belt"; break;
   }
 }
 
@@ -327,7 +381,10 @@ static mi_status task_goal(mi_predictor *pr, int64_t now_ns, const float *qf, co
       float knots[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF], g[3];
       double horizon = p->planner.dt * (double)pr->H;
       (void)p->teleop_horizon_s;
-      mi_status st = mi_task_teleop_knots(pr->rollout, pr->m, qf, v, horizon, kn,
+      float rf[MI_WM_MAX_DOF];
+      for (int j = 0; j < pr->n; j++) rf[j] = (float)pr->qref[j];
+      (void)qf;
+      mi_status st = mi_task_teleop_knots(pr->rollout, pr->m, rf, v, horizon, kn,
                                           p->dls_lambda, knots, g);
       if (st != MI_OK) return st;
       /* candidates are sampled around the operator's nominal */
@@ -340,6 +397,13 @@ static mi_status task_goal(mi_predictor *pr, int64_t now_ns, const float *qf, co
       set_reason(pr, "no task: waiting for rt/goal or rt/teleop/twist");
       return MI_ERR_STATE;
   }
+}
+
+/* the plan goes out: remember it (teleop integrates on its references) */
+static void handed_out(mi_predictor *pr, int64_t now_ns) {
+  *pr->last = pr->plan;
+  pr->last_plan_ns = now_ns;
+  pr->have_last_plan = true;
 }
 
 mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan) {
@@ -407,6 +471,24 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   }
   pr->last_cycle_ns = now_ns;
   pr->have_last = true;
+  /* teleop's reference: where the last plan's references are now, so that
+   * the operator's motion is integrated on the references, not on the
+   * measured state (which sags under gravity by the servo's offset: starting
+   * each cycle from it would ratchet the arm down); the measured state when
+   * there is no recent plan */
+  memcpy(pr->qref, q, sizeof(double) * (size_t)n);
+  if (pr->task == MI_TASK_TELEOP && pr->have_last_plan) {
+    const mi_predictor_plan *lp = pr->last;
+    double t = mi_s_from_ns(now_ns - pr->last_plan_ns);
+    if (t >= 0.0 && t <= lp->t[lp->npoints - 1] + 2.0 / p->rate_hz) {
+      int i = 0;
+      while (i + 1 < lp->npoints && lp->t[i + 1] <= t) i++;
+      double f = i + 1 < lp->npoints ? (t - lp->t[i]) / (lp->t[i + 1] - lp->t[i]) : 0.0;
+      if (f > 1.0) f = 1.0;
+      for (int j = 0; j < n; j++)
+        pr->qref[j] = lp->q[i][j] + (i + 1 < lp->npoints ? f * (lp->q[i + 1][j] - lp->q[i][j]) : 0.0);
+    }
+  }
   mi_status st = task_goal(pr, now_ns, qf, q);
   if (st != MI_OK) return st;
   double tool[3];
@@ -416,20 +498,24 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
                                (tool[2] - pr->goal_f[2]) * (tool[2] - pr->goal_f[2]));
   pr->st.reached = pr->task != MI_TASK_TELEOP && pr->st.tool_to_goal_m <= p->goal_tolerance;
 
-  /* 4. plan */
-  mi_planner_system sys = mi_rollout_system(pr->rollout);
-  mi_planner_result res;
-  st = mi_planner_optimize(pr->planner, &sys, pr->pool, &res);
-  if (st != MI_OK) {
-    set_reason(pr, "planner: %s", mi_status_str(st));
-    return st;
+  /* 4. plan. Teleop executes the operator's nominal as it is (the tool at
+   * the commanded speed, verified below, else a stop): the cost pulls the
+   * tool to the end of the nominal as fast as it can, so an optimised plan
+   * would outrun the operator's twist. */
+  if (pr->task != MI_TASK_TELEOP) {
+    mi_planner_system sys = mi_rollout_system(pr->rollout);
+    mi_planner_result res;
+    st = mi_planner_optimize(pr->planner, &sys, pr->pool, &res);
+    if (st != MI_OK) {
+      set_reason(pr, "planner: %s", mi_status_str(st));
+      return st;
+    }
+    pr->st.iterations += (uint64_t)res.iterations;
   }
-  pr->st.iterations += (uint64_t)res.iterations;
-  pr->st.best_cost = res.best_cost;
 
   /* 5. the plan's points */
   const float *knots = mi_planner_knots(pr->planner);
-  (void)mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
+  pr->st.best_cost = mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
   mi_predictor_plan *pl = &pr->plan;
   pl->npoints = H + 1;
   pl->ndof = n;
@@ -438,12 +524,11 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   for (int i = 0; i <= H; i++) {
     float u[MI_PLANNER_MAX_NU];
     pl->t[i] = dt * i;
-    if (i == 0) {
-      for (int j = 0; j < n; j++) pl->q[0][j] = q[j]; /* starts where the arm is */
-    } else {
-      mi_planner_control_at(pr->planner, dt * i, u);
-      for (int j = 0; j < n; j++) pl->q[i][j] = u[j];
-    }
+    /* the references the rollout tracked, from t = 0: not the measured
+     * position at t = 0, which would drop the offset the servo needs
+     * against gravity for the first interval of every plan */
+    mi_planner_control_at(pr->planner, dt * i, u);
+    for (int j = 0; j < n; j++) pl->q[i][j] = u[j];
   }
   for (int i = 0; i <= H; i++)
     for (int j = 0; j < n; j++) {
@@ -470,8 +555,14 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
         finite = false;
   if (!finite) {
     pr->st.plans_rejected++;
-    set_reason(pr, "plan rejected: a value is not finite");
     pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
+    if (pr->task == MI_TASK_TELEOP) {
+      (void)teleop_stop(pr, pr->qref, "the plan had a value that is not finite");
+      handed_out(pr, now_ns);
+      if (plan) *plan = pl;
+      return MI_OK;
+    }
+    set_reason(pr, "plan rejected: a value is not finite");
     return MI_ERR_RANGE;
   }
 
@@ -487,22 +578,17 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
   if (st != MI_OK) {
     pr->st.plans_rejected++;
-    const char *what = hit.kind == 0 ? "fixture" : hit.kind == 1 ? "conveyor" : "zone";
-    const char *oname = hit.kind == 0   ? pr->m->fixture[hit.other].name
-                        : hit.kind == 2 ? pr->m->zone[hit.other].name
-                                        : "belt";
+    const char *what, *oname;
+    hit_names(pr->m, &hit, &what, &oname);
     if (pr->task == MI_TASK_TELEOP) {
       /* the closest collision-free action: none in the plan, so stop */
-      make_stop(pr, q);
-      for (int j = 0; j < n; j++) pr->vq[j] = q[j];
-      if (verify_rows(pr, 1, NULL) == MI_OK) {
-        pr->st.stops++;
-        pr->st.plans_published++;
-        set_reason(pr, "teleop: stopped, the commanded motion hits %s %s at %.2f s", what,
-                   oname, hit.step * dt);
-        if (plan) *plan = pl;
-        return MI_OK;
-      }
+      char why[128];
+      snprintf(why, sizeof why, "the commanded motion hits %s %s at %.2f s", what, oname,
+               hit.step * dt);
+      (void)teleop_stop(pr, pr->qref, why);
+      handed_out(pr, now_ns);
+      if (plan) *plan = pl;
+      return MI_OK;
     }
     set_reason(pr, "plan rejected: step %d (%.2f s) hits %s %s", hit.step, hit.step * dt, what,
                oname);
@@ -510,6 +596,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   }
   pr->st.plans_published++;
   pr->st.reason[0] = '\0';
+  handed_out(pr, now_ns);
   if (plan) *plan = pl;
   return MI_OK;
 }

@@ -151,6 +151,9 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
 /* The status after the last cycle. */
 void mi_predictor_get_status(const mi_predictor *pr, mi_predictor_status *out);
 
+/* Samples the estimator rejected, by reason (mi_wm_est_reject). */
+void mi_predictor_rejected(const mi_predictor *pr, uint64_t counts[MI_WM_EST_REJECT_COUNT]);
+
 /* Learning on/off at run time. */
 void mi_predictor_set_learning(mi_predictor *pr, bool on);
 

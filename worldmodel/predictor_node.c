@@ -1,0 +1,470 @@
+/* worldmodel/predictor_node.c - the predictor node: DDS in and out around
+ * the predictor core (see predictor_node.h). */
+#define _GNU_SOURCE
+#include "worldmodel/predictor_node.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+
+/* ---- params: the core's rows + DDS + the node's own ---- */
+
+#define S mi_pred_node_params
+static const mi_param_def k_node_rows[] = {
+    MI_P_BOOL(S, goal_orientation, "task.goal_orientation", "false",
+              "reach: follow the goal's orientation too (else position only)"),
+    MI_P_ENUM(S, start_task, "task.start", "none", "none|pick",
+              "task at start: none (wait for rt/goal or rt/teleop/twist) or pick"),
+    MI_DDS_PARAM_ROWS(S, dds),
+};
+#undef S
+
+#define MI_PRED_NODE_MAX_ROWS 160
+static mi_param_def g_rows[MI_PRED_NODE_MAX_ROWS];
+static mi_param_table g_table = {"predictor", g_rows, 0};
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void build_table(void) {
+  size_t n = 0;
+  const mi_param_table *ct = mi_predictor_params_table();
+  for (size_t i = 0; i < ct->n && n < MI_PRED_NODE_MAX_ROWS; i++) {
+    g_rows[n] = ct->defs[i];
+    g_rows[n].offset += offsetof(mi_pred_node_params, core);
+    n++;
+  }
+  for (size_t i = 0; i < MI_ARRAY_LEN(k_node_rows) && n < MI_PRED_NODE_MAX_ROWS; i++)
+    g_rows[n++] = k_node_rows[i];
+  g_table.n = n;
+}
+
+const mi_param_table *mi_pred_node_params_table(void) {
+  pthread_once(&g_once, build_table);
+  return &g_table;
+}
+
+mi_status mi_pred_node_params_defaults(mi_pred_node_params *p, char *err, size_t err_sz) {
+  return mi_params_defaults(mi_pred_node_params_table(), p, err, err_sz);
+}
+
+/* ---- the node ---- */
+
+struct mi_pred_node {
+  mi_pred_node_params p;
+  mi_predictor *pr;
+  const mi_model *m;
+  int n;
+  mi_dds_node *node;
+  mi_dds_sub *js_sub, *parts_sub, *wrench_sub, *zone_sub, *goal_sub, *twist_sub;
+  mi_dds_pub *plan_pub, *status_pub;
+  mi_dds_timer *timer;
+  /* counters (written by the executor thread, read by any) */
+  _Atomic uint64_t names_rejected, frame_rejected, zone_rejected, goal_rejected;
+  _Atomic uint64_t joint_states, part_poses, wrenches, zones, goals, twists;
+  _Atomic uint64_t plans, statuses;
+  _Atomic uint64_t est_rejected[MI_WM_EST_REJECT_COUNT]; /* the core's, by reason */
+  /* outbound buffers, sized at create (executor thread only) */
+  char *joint_names[MI_WM_MAX_DOF];
+  mi_msg_joint_trajectory_point points[MI_PRED_MAX_POINTS];
+  mi_pose poses[MI_WM_EST_MAX_TRACKS * 2];
+};
+
+static int64_t header_ns(const mi_msg_header *h) { return mi_msg_time_to_ns(&h->stamp); }
+
+/* a stamp of 0 means "now" (a tool that does not stamp) */
+static int64_t stamp_or_now(const mi_pred_node *n, const mi_msg_header *h) {
+  int64_t s = header_ns(h);
+  return s == 0 ? mi_dds_node_now(n->node) : s;
+}
+
+static bool world_frame(const char *f) { return !f || !f[0] || !strcmp(f, "world"); }
+
+/* ---- inputs (executor thread) ---- */
+
+/* the estimator's counters, for readers on other threads */
+static void sync_rejected(mi_pred_node *n) {
+  uint64_t c[MI_WM_EST_REJECT_COUNT];
+  mi_predictor_rejected(n->pr, c);
+  for (int i = 0; i < MI_WM_EST_REJECT_COUNT; i++) atomic_store(&n->est_rejected[i], c[i]);
+}
+
+static uint64_t est_total(mi_pred_node *n) {
+  uint64_t t = 0;
+  for (int i = 0; i < MI_WM_EST_REJECT_COUNT; i++) t += atomic_load(&n->est_rejected[i]);
+  return t;
+}
+
+static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_info *info,
+                            void *user) {
+  (void)info;
+  mi_pred_node *n = user;
+  double q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF], tau[MI_WM_MAX_DOF];
+  bool seen[MI_WM_MAX_DOF] = {false};
+  int found = 0;
+  bool have_vel = js->velocity._length == js->name._length;
+  bool have_eff = js->effort._length == js->name._length && js->effort._length > 0;
+  if (js->position._length != js->name._length) goto bad_names;
+  /* the message's order -> the model's dof order; other joints are not ours */
+  for (uint32_t i = 0; i < js->name._length; i++) {
+    int d = mi_wm_dof_index(n->m, js->name._buffer[i]);
+    if (d < 0) continue;
+    if (seen[d]) goto bad_names;
+    seen[d] = true;
+    found++;
+    q[d] = js->position._buffer[i];
+    qd[d] = have_vel ? js->velocity._buffer[i] : 0.0;
+    tau[d] = have_eff ? js->effort._buffer[i] : 0.0;
+  }
+  if (found != n->n) goto bad_names;
+  char why[160];
+  int64_t now = mi_dds_node_now(n->node);
+  mi_status st = mi_predictor_joint_state(n->pr, stamp_or_now(n, &js->header), now, q, qd,
+                                          have_eff ? tau : NULL, why, sizeof why);
+  if (st != MI_OK) {
+    sync_rejected(n);
+    MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "joint_states rejected: %s", why);
+    return;
+  }
+  atomic_fetch_add(&n->joint_states, 1);
+  return;
+bad_names:
+  atomic_fetch_add(&n->names_rejected, 1);
+  MI_LOG_EVERY_MS(MI_LOG_WARN, 1000,
+                  "joint_states rejected: %d of the model's %d joints named once each "
+                  "(with a position)",
+                  found, n->n);
+}
+
+static void on_part_poses(const mi_msg_pose_array *pa, const mi_dds_sample_info *info,
+                          void *user) {
+  (void)info;
+  mi_pred_node *n = user;
+  if (!world_frame(pa->header.frame_id)) {
+    atomic_fetch_add(&n->frame_rejected, 1);
+    MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "part_poses rejected: frame '%s' (want world)",
+                    pa->header.frame_id);
+    return;
+  }
+  int k = (int)pa->poses._length;
+  if (k > (int)MI_ARRAY_LEN(n->poses)) k = (int)MI_ARRAY_LEN(n->poses);
+  for (int i = 0; i < k; i++) {
+    const mi_msg_pose *p = &pa->poses._buffer[i];
+    n->poses[i].p = mi_vec3_make(p->position.x, p->position.y, p->position.z);
+    n->poses[i].q = (mi_quat){p->orientation.w, p->orientation.x, p->orientation.y,
+                              p->orientation.z};
+  }
+  int bad = mi_predictor_part_poses(n->pr, stamp_or_now(n, &pa->header), n->poses, k);
+  if (bad > 0) sync_rejected(n);
+  atomic_fetch_add(&n->part_poses, 1);
+}
+
+static void on_wrench(const mi_msg_wrench_stamped *w, const mi_dds_sample_info *info,
+                      void *user) {
+  (void)w;
+  (void)info;
+  mi_pred_node *n = user;
+  atomic_fetch_add(&n->wrenches, 1);
+}
+
+static void on_zone(const mi_msg_zone_status *z, const mi_dds_sample_info *info, void *user) {
+  (void)info;
+  mi_pred_node *n = user;
+  for (int i = 0; i < n->m->nzone; i++)
+    if (!strcmp(n->m->zone[i].name, z->zone_id)) {
+      mi_predictor_zone(n->pr, i, z->occupied);
+      atomic_fetch_add(&n->zones, 1);
+      return;
+    }
+  atomic_fetch_add(&n->zone_rejected, 1);
+  MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "safety_zone rejected: the cell has no zone '%s'",
+                  z->zone_id);
+}
+
+static void on_goal(const mi_msg_pose_stamped *g, const mi_dds_sample_info *info, void *user) {
+  (void)info;
+  mi_pred_node *n = user;
+  mi_status st;
+  if (!strcmp(g->header.frame_id, "pick")) {
+    st = mi_predictor_set_pick(n->pr);
+  } else if (world_frame(g->header.frame_id)) {
+    mi_pose goal = {mi_vec3_make(g->pose.position.x, g->pose.position.y, g->pose.position.z),
+                    {g->pose.orientation.w, g->pose.orientation.x, g->pose.orientation.y,
+                     g->pose.orientation.z}};
+    st = mi_predictor_set_reach(n->pr, goal, n->p.goal_orientation);
+  } else {
+    atomic_fetch_add(&n->frame_rejected, 1);
+    MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "goal rejected: frame '%s' (want world or pick)",
+                    g->header.frame_id);
+    return;
+  }
+  if (st != MI_OK) {
+    atomic_fetch_add(&n->goal_rejected, 1);
+    MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "goal rejected: %s", mi_status_str(st));
+    return;
+  }
+  atomic_fetch_add(&n->goals, 1);
+  MI_LOGI("goal: %s", g->header.frame_id[0] && strcmp(g->header.frame_id, "world")
+                          ? g->header.frame_id
+                          : "reach");
+}
+
+static void on_twist(const mi_msg_twist_stamped *t, const mi_dds_sample_info *info, void *user) {
+  (void)info;
+  mi_pred_node *n = user;
+  const double v[3] = {t->twist.linear.x, t->twist.linear.y, t->twist.linear.z};
+  if (mi_predictor_teleop(n->pr, stamp_or_now(n, &t->header), v) != MI_OK) {
+    atomic_fetch_add(&n->goal_rejected, 1);
+    return;
+  }
+  atomic_fetch_add(&n->twists, 1);
+}
+
+MI_DDS_TYPED_CB(on_joint_states, mi_msg_joint_state);
+MI_DDS_TYPED_CB(on_part_poses, mi_msg_pose_array);
+MI_DDS_TYPED_CB(on_wrench, mi_msg_wrench_stamped);
+MI_DDS_TYPED_CB(on_zone, mi_msg_zone_status);
+MI_DDS_TYPED_CB(on_goal, mi_msg_pose_stamped);
+MI_DDS_TYPED_CB(on_twist, mi_msg_twist_stamped);
+
+/* ---- outputs ---- */
+
+static void publish_plan(mi_pred_node *n, const mi_predictor_plan *pl, int64_t now_ns) {
+  mi_msg_joint_trajectory jt;
+  mi_msg_init(MI_MSG_JOINT_TRAJECTORY, &jt);
+  jt.header.stamp = mi_msg_time_from_ns(now_ns);
+  jt.joint_names = MI_MSG_SEQ(__typeof__(jt.joint_names), n->joint_names, pl->ndof);
+  for (int i = 0; i < pl->npoints; i++) {
+    mi_msg_joint_trajectory_point *pt = &n->points[i];
+    memset(pt, 0, sizeof *pt);
+    /* the plan's rows are the core's (valid until its next cycle); DDS
+     * serialises at once and keeps nothing */
+    pt->positions = MI_MSG_SEQ(dds_sequence_double, (double *)pl->q[i], pl->ndof);
+    pt->velocities = MI_MSG_SEQ(dds_sequence_double, (double *)pl->qd[i], pl->ndof);
+    pt->accelerations = MI_MSG_SEQ(dds_sequence_double, (double *)pl->qdd[i], pl->ndof);
+    pt->effort = MI_MSG_SEQ(dds_sequence_double, (double *)pl->tau[i], pl->ndof);
+    pt->time_from_start = mi_msg_duration_from_ns(mi_ns_from_s(pl->t[i]));
+  }
+  jt.points = MI_MSG_SEQ(__typeof__(jt.points), n->points, pl->npoints);
+  if (MI_DDS_PUBLISH(n->plan_pub, &jt) == MI_OK)
+    atomic_fetch_add(&n->plans, 1);
+  else
+    MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "cannot publish rt/plan");
+}
+
+static double known(double v) { return isfinite(v) ? v : -1.0; }
+
+static uint64_t rejected_total(mi_pred_node *n) {
+  mi_dds_counters dc;
+  mi_dds_node_counters(n->node, &dc);
+  return dc.rejected + atomic_load(&n->names_rejected) + atomic_load(&n->frame_rejected) +
+         atomic_load(&n->zone_rejected) + atomic_load(&n->goal_rejected) +
+         est_total(n);
+}
+
+static void publish_status(mi_pred_node *n, int64_t now_ns) {
+  mi_predictor_status s;
+  mi_predictor_get_status(n->pr, &s);
+  mi_msg_planner_status m;
+  mi_msg_init(MI_MSG_PLANNER_STATUS, &m);
+  m.header.stamp = mi_msg_time_from_ns(now_ns);
+  m.planner = (char *)s.planner;
+  m.backend = (char *)s.backend;
+  m.num_candidates = s.candidates;
+  m.iterations = s.iterations;
+  m.plans_published = s.plans_published;
+  m.plans_rejected = s.plans_rejected;
+  m.samples_rejected = rejected_total(n);
+  m.best_cost = known(s.best_cost);
+  m.solve_time = known(s.solve_time_s);
+  m.prediction_error = known(s.prediction_error);
+  m.task = (char *)s.task;
+  m.cycles = s.cycles;
+  m.stale_cycles = s.stale;
+  m.stops = s.stops;
+  m.prediction_error_prior = known(s.prediction_error_prior);
+  m.learner_fitted = s.learner_fitted;
+  m.tool_to_goal = known(s.tool_to_goal_m);
+  m.reached = s.reached;
+  m.reason = s.reason;
+  if (MI_DDS_PUBLISH(n->status_pub, &m) == MI_OK) atomic_fetch_add(&n->statuses, 1);
+}
+
+/* one planning cycle on the node clock */
+static void on_cycle(mi_dds_timer *t, int64_t timer_now, void *user) {
+  (void)t;
+  (void)timer_now;
+  mi_pred_node *n = user;
+  int64_t now = mi_dds_node_now(n->node);
+  const mi_predictor_plan *plan = NULL;
+  mi_status st = mi_predictor_cycle(n->pr, now, &plan);
+  mi_predictor_status s;
+  mi_predictor_get_status(n->pr, &s);
+  if (st == MI_OK && plan) {
+    publish_plan(n, plan, now);
+    if (plan->stop) MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "%s", s.reason);
+  } else if (st != MI_ERR_STATE) {
+    MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "no plan: %s", s.reason);
+  }
+  publish_status(n, now);
+}
+
+/* ---- lifecycle ---- */
+
+mi_status mi_pred_node_create(const mi_pred_node_params *p, mi_pred_node **out, char *err,
+                              size_t err_sz) {
+  if (!p || !out) return MI_ERR_INVALID;
+  mi_pred_node *n = calloc(1, sizeof *n);
+  if (!n) return MI_ERR_NOMEM;
+  n->p = *p;
+  mi_status st = mi_predictor_create(&p->core, &n->pr, err, err_sz);
+  if (st != MI_OK) goto fail;
+  n->m = mi_predictor_model(n->pr);
+  n->n = n->m->ndof;
+  for (int d = 0; d < n->n; d++) n->joint_names[d] = (char *)n->m->joint[n->m->dof_joint[d]].name;
+  if (p->start_task == 1) (void)mi_predictor_set_pick(n->pr);
+
+  mi_dds_node_opts o;
+  mi_dds_node_opts_init(&o, "predictor");
+  o.dds = p->dds;
+  if ((st = mi_dds_node_create(&o, &n->node, err, err_sz)) != MI_OK) goto fail;
+  mi_dds_sub_opts so = {.on_sample = on_joint_states__mi_cb, .user = n};
+  if ((st = mi_dds_sub_create_std(n->node, MI_TOPIC_JOINT_STATES, &so, &n->js_sub)) != MI_OK)
+    goto fail_dds;
+  so.on_sample = on_part_poses__mi_cb;
+  if ((st = mi_dds_sub_create_std(n->node, MI_TOPIC_PART_POSES, &so, &n->parts_sub)) != MI_OK)
+    goto fail_dds;
+  so.on_sample = on_wrench__mi_cb;
+  if ((st = mi_dds_sub_create_std(n->node, MI_TOPIC_WRENCH, &so, &n->wrench_sub)) != MI_OK)
+    goto fail_dds;
+  so.on_sample = on_zone__mi_cb;
+  if ((st = mi_dds_sub_create_std(n->node, MI_TOPIC_SAFETY_ZONE, &so, &n->zone_sub)) != MI_OK)
+    goto fail_dds;
+  so.on_sample = on_goal__mi_cb;
+  if ((st = mi_dds_sub_create_std(n->node, MI_TOPIC_GOAL, &so, &n->goal_sub)) != MI_OK)
+    goto fail_dds;
+  so.on_sample = on_twist__mi_cb;
+  if ((st = mi_dds_sub_create_std(n->node, MI_TOPIC_TELEOP_TWIST, &so, &n->twist_sub)) != MI_OK)
+    goto fail_dds;
+  if ((st = mi_dds_pub_create_std(n->node, MI_TOPIC_PLAN, &n->plan_pub)) != MI_OK ||
+      (st = mi_dds_pub_create_std(n->node, MI_TOPIC_PLANNER_STATUS, &n->status_pub)) != MI_OK)
+    goto fail_dds;
+  if ((st = mi_dds_timer_create(n->node, mi_ns_from_s(1.0 / p->core.rate_hz), on_cycle, n,
+                                &n->timer)) != MI_OK)
+    goto fail_dds;
+  *out = n;
+  return MI_OK;
+
+fail_dds:
+  if (err && err_sz && !err[0])
+    snprintf(err, err_sz, "cannot create the predictor's DDS entities: %s", mi_status_str(st));
+  mi_dds_node_destroy(n->node);
+fail:
+  mi_predictor_destroy(n->pr);
+  free(n);
+  return st;
+}
+
+mi_status mi_pred_node_spin(mi_pred_node *n) { return mi_dds_spin(n->node); }
+
+void mi_pred_node_stop(mi_pred_node *n) {
+  if (n) mi_dds_node_stop(n->node);
+}
+
+void mi_pred_node_destroy(mi_pred_node *n) {
+  if (!n) return;
+  mi_dds_node_destroy(n->node);
+  mi_predictor_destroy(n->pr);
+  free(n);
+}
+
+void mi_pred_node_counters_get(mi_pred_node *n, mi_pred_node_counters *out) {
+  mi_dds_counters dc;
+  mi_dds_node_counters(n->node, &dc);
+  memset(out, 0, sizeof *out);
+  out->dds_rejected = dc.rejected;
+  out->names_rejected = atomic_load(&n->names_rejected);
+  out->frame_rejected = atomic_load(&n->frame_rejected);
+  out->zone_rejected = atomic_load(&n->zone_rejected);
+  out->goal_rejected = atomic_load(&n->goal_rejected);
+  out->est_rejected = est_total(n);
+  for (int i = 0; i < MI_WM_EST_REJECT_COUNT; i++)
+    out->est_by_reason[i] = atomic_load(&n->est_rejected[i]);
+  out->joint_states = atomic_load(&n->joint_states);
+  out->part_poses = atomic_load(&n->part_poses);
+  out->wrenches = atomic_load(&n->wrenches);
+  out->zones = atomic_load(&n->zones);
+  out->goals = atomic_load(&n->goals);
+  out->twists = atomic_load(&n->twists);
+  out->plans = atomic_load(&n->plans);
+  out->statuses = atomic_load(&n->statuses);
+}
+
+const mi_model *mi_pred_node_model(const mi_pred_node *n) { return n->m; }
+
+/* ---- `mirai node predictor` ---- */
+
+static int usage(FILE *f, int code) {
+  fprintf(f,
+          "usage: mirai node predictor [--params FILE] [-p name:=value ...]\n"
+          "The world-model predictor: rt/joint_states, rt/part_poses, rt/wrench,\n"
+          "rt/safety_zone, rt/goal, rt/teleop/twist in; verified plans on rt/plan and\n"
+          "diagnostics on rt/planner/status out.\n\nparameters:\n");
+  mi_params_print_help(mi_pred_node_params_table(), f);
+  return code;
+}
+
+int mi_node_main_predictor(int argc, char **argv) {
+  static mi_pred_node_params p;
+  char err[512] = "";
+  const mi_param_table *t = mi_pred_node_params_table();
+  if (mi_params_defaults(t, &p, err, sizeof err) != MI_OK) {
+    fprintf(stderr, "predictor: %s\n", err);
+    return 1;
+  }
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
+    if (!strcmp(argv[i], "--params") && i + 1 < argc) {
+      if (mi_params_load_file(t, NULL, argv[++i], &p, err, sizeof err) != MI_OK) {
+        fprintf(stderr, "predictor: %s\n", err);
+        return 2;
+      }
+    } else if (!strcmp(argv[i], "-p") && i + 1 < argc) {
+      char *kv = argv[++i], *sep = strstr(kv, ":=");
+      if (!sep) {
+        fprintf(stderr, "predictor: -p wants name:=value, got '%s'\n", kv);
+        return 2;
+      }
+      *sep = '\0';
+      if (mi_params_set(t, &p, kv, sep + 2, err, sizeof err) != MI_OK) {
+        fprintf(stderr, "predictor: %s\n", err);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "predictor: unknown argument '%s'\n", argv[i]);
+      return usage(stderr, 2);
+    }
+  }
+  mi_log_set_thread_name("predictor");
+  mi_pred_node *n = NULL;
+  if (mi_pred_node_create(&p, &n, err, sizeof err) != MI_OK) {
+    fprintf(stderr, "predictor: %s\n", err);
+    return 1;
+  }
+  mi_dds_install_signal_handlers();
+  mi_status rc = mi_pred_node_spin(n);
+  mi_pred_node_counters c;
+  mi_pred_node_counters_get(n, &c);
+  MI_LOGI("done: %llu plans, %llu statuses; rejected: %llu dds, %llu names, %llu frames, "
+          "%llu zones, %llu goals, %llu estimator",
+          (unsigned long long)c.plans, (unsigned long long)c.statuses,
+          (unsigned long long)c.dds_rejected, (unsigned long long)c.names_rejected,
+          (unsigned long long)c.frame_rejected, (unsigned long long)c.zone_rejected,
+          (unsigned long long)c.goal_rejected, (unsigned long long)c.est_rejected);
+  mi_pred_node_destroy(n);
+  return rc == MI_OK ? 0 : 1;
+}
