@@ -56,8 +56,13 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# the simulated cell for 30 s of cell time (lockstep: rt/clock), then the report
+# (also as JSON in $(BUILD)/cell_sim_report.json); RUN_ARGS adds mirai launch options
+RUN_SECONDS ?= 30
+RUN_ARGS    ?=
 run: build
-	$(BUILD)/launch/mirai --help
+	$(BUILD)/launch/mirai launch launch/cell_sim.yaml --duration $(RUN_SECONDS) \
+	  --report $(BUILD)/cell_sim_report.json $(RUN_ARGS)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

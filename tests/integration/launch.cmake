@@ -13,3 +13,10 @@ mirai_add_test(NAME test_launch_file
   LIBS mirai::core
   LABELS unit
   TIMEOUT 30)
+
+# launch/cell_sim.yaml for 4 s of lockstep cell time (sim, predictor, controller)
+mirai_add_test(NAME test_launch_cell_sim
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_launch_cell_sim.c
+  LABELS integration
+  TIMEOUT 120)
+add_dependencies(test_launch_cell_sim mirai)

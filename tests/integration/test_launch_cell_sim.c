@@ -1,0 +1,96 @@
+/* tests/integration/test_launch_cell_sim.c - launch/cell_sim.yaml as `make
+ * run` starts it, for a few seconds of lockstep cell time on domain 130:
+ * the three node kinds come up, the launcher follows rt/clock, and the
+ * report carries what the predictor and the controller published. Skipped
+ * when this build of mirai lacks one of the node kinds. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define MIRAI MIRAI_BINARY_DIR "/launch/mirai"
+
+static char g_out[1 << 20];
+
+/* run a shell command, stdout+stderr into g_out; returns the exit code */
+static int run(const char *cmd) {
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t n = fread(g_out, 1, sizeof g_out - 1, p);
+  g_out[n] = '\0';
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static double json_num(const char *json, const char *key) {
+  char pat[96];
+  snprintf(pat, sizeof pat, "\"%s\": ", key);
+  const char *p = strstr(json, pat);
+  if (!p || !strncmp(p + strlen(pat), "null", 4)) return -1e300;
+  return strtod(p + strlen(pat), NULL);
+}
+
+static void test_cell_sim_short_lockstep_run(void **state) {
+  (void)state;
+  static const char *const kinds[] = {"sim", "predictor", "controller"};
+  for (size_t i = 0; i < 3; i++) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s node %s --help >/dev/null 2>&1", MIRAI, kinds[i]);
+    if (run(cmd) != 0) {
+      print_message("this mirai has no node kind '%s': skipped\n", kinds[i]);
+      skip();
+    }
+  }
+  char report[256], cmd[1024];
+  snprintf(report, sizeof report, "%s/launch_cell_sim_%d.json", P_tmpdir, (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "cd %s && timeout -s INT 90 %s launch launch/cell_sim.yaml --duration 4 --domain 130 "
+           "--report %s --no-status 2>&1",
+           MIRAI_SOURCE_DIR, MIRAI, report);
+  int rc = run(cmd);
+  const char *tail = strstr(g_out, "== mirai launch report");
+  const char *fig = tail ? strstr(tail, "figure") : NULL;
+  print_message("%.1500s\n", fig ? fig : g_out);
+  assert_int_equal(rc, 0);
+
+  FILE *f = fopen(report, "r");
+  assert_non_null(f);
+  static char json[1 << 16];
+  size_t n = fread(json, 1, sizeof json - 1, f);
+  json[n] = '\0';
+  fclose(f);
+  unlink(report);
+
+  /* ended by cell time, every node started once and stopped cleanly */
+  assert_non_null(strstr(json, "\"end\": \"duration\""));
+  assert_true(json_num(json, "cell_time_s") >= 4.0);
+  assert_non_null(strstr(json, "\"name\": \"sim\", \"kind\": \"sim\", \"starts\": 1, \"failures\": 0"));
+  assert_non_null(strstr(json, "\"name\": \"predictor\", \"kind\": \"predictor\", \"starts\": 1, \"failures\": 0"));
+  assert_non_null(strstr(json, "\"name\": \"controller\", \"kind\": \"controller\", \"starts\": 1, \"failures\": 0"));
+  assert_null(strstr(json, "\"killed\": true"));
+  /* the predictor planned and the controller reported its states */
+  assert_true(json_num(json, "status_samples") > 10); /* the planner's, first in the file */
+  assert_true(json_num(json, "plans_published") > 0);
+  assert_true(json_num(json, "plan_rate_hz") > 0);
+  assert_true(json_num(json, "iteration_p50_ms") > 0);
+  const char *ctrl = strstr(json, "\"controller\": {");
+  assert_non_null(ctrl);
+  assert_true(json_num(ctrl, "status_samples") > 10);
+  double share = json_num(ctrl, "RUN") + json_num(ctrl, "DEGRADED") + json_num(ctrl, "SAFE_STOP");
+  assert_true(share > 0.999 && share < 1.001);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_cell_sim_short_lockstep_run),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
