@@ -28,8 +28,11 @@ struct mi_launch_monitor {
   uint64_t ps_first_published, ps_last_published, ps_last_rejected, ps_samples_rejected;
   double *solve; /* s */
   size_t n_solve;
-  double solve_max, perr_sum, perr_last;
-  uint64_t perr_n;
+  double solve_max, perr_sum, perr_last, prior_sum;
+  uint64_t perr_n, prior_n;
+  uint64_t goal_n, reached_n, stale_cycles; /* statuses with a goal, of those reached */
+  double tool_to_goal_last;
+  char task[32];
 
   /* /plan */
   uint64_t plans;
@@ -86,11 +89,22 @@ static void on_planner(const mi_msg_planner_status *s, const mi_dds_sample_info 
     if (m->n_solve < SOLVE_MAX) m->solve[m->n_solve++] = s->solve_time;
     if (s->solve_time > m->solve_max) m->solve_max = s->solve_time;
   }
-  if (s->prediction_error > 0) {
+  if (s->prediction_error > 0) { /* -1 until known */
     m->perr_sum += s->prediction_error;
     m->perr_n++;
     m->perr_last = s->prediction_error;
   }
+  if (s->prediction_error_prior > 0) {
+    m->prior_sum += s->prediction_error_prior;
+    m->prior_n++;
+  }
+  if (s->tool_to_goal >= 0) { /* -1 without a goal */
+    m->goal_n++;
+    m->reached_n += s->reached;
+    m->tool_to_goal_last = s->tool_to_goal;
+  }
+  m->stale_cycles = s->stale_cycles;
+  snprintf(m->task, sizeof m->task, "%s", s->task);
   pthread_mutex_unlock(&m->mu);
 }
 
@@ -302,7 +316,8 @@ void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
   r->latency_p50_ms = r->latency_p99_ms = NAN;
   r->plan_rate_hz = r->plan_iter_p50_ms = r->plan_iter_p99_ms = r->plan_iter_max_ms = NAN;
   r->plans_published = r->plans_rejected = NAN;
-  r->prediction_error_mean = r->prediction_error_last = NAN;
+  r->prediction_error_mean = r->prediction_error_last = r->prior_error_mean = NAN;
+  r->goal_reached_share = r->tool_to_goal_last_m = r->stale_cycles = NAN;
   for (int i = 0; i < MI_REPORT_STATES; i++) r->state_share[i] = NAN;
   r->deadline_misses = r->overruns = r->wakeup_latency_p99_ms = NAN;
   r->samples_rejected = NAN;
@@ -337,6 +352,15 @@ void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
   if (m->perr_n > 0) {
     r->prediction_error_mean = m->perr_sum / (double)m->perr_n;
     r->prediction_error_last = m->perr_last;
+  }
+  if (m->prior_n > 0) r->prior_error_mean = m->prior_sum / (double)m->prior_n;
+  if (m->ps_n > 0) {
+    snprintf(r->task, sizeof r->task, "%s", m->task);
+    r->stale_cycles = (double)m->stale_cycles;
+  }
+  if (m->goal_n > 0) {
+    r->goal_reached_share = (double)m->reached_n / (double)m->goal_n;
+    r->tool_to_goal_last_m = m->tool_to_goal_last;
   }
   r->controller_status_samples = m->cs_n;
   if (m->cs_n > 0) {
@@ -402,6 +426,16 @@ void mi_launch_report_print(const mi_launch_report *r, FILE *f) {
   fprintf(f, "%-40s %s (last %s)\n", "learner prediction error (mean)",
           num(a, sizeof a, r->prediction_error_mean, 4, "rad"),
           num(b, sizeof b, r->prediction_error_last, 4, "rad"));
+  fprintf(f, "%-40s %s\n", "physics prior alone, error (mean)",
+          num(a, sizeof a, r->prior_error_mean, 4, "rad"));
+  fprintf(f, "%-40s %s\n", "planner task (last)", r->task[0] ? r->task : "n/a");
+  fprintf(f, "%-40s %s (tool to goal, last: %s)\n", "goal reached (share of statuses)",
+          isnan(r->goal_reached_share)
+              ? "n/a"
+              : (snprintf(c, sizeof c, "%.1f %%", 100.0 * r->goal_reached_share), c),
+          num(b, sizeof b, r->tool_to_goal_last_m, 3, "m"));
+  fprintf(f, "%-40s %s\n", "planner stale cycles (no fresh state)",
+          num(a, sizeof a, r->stale_cycles, 0, ""));
   fprintf(f, "%-40s %s\n", "deadline misses (controller counter)",
           num(a, sizeof a, r->deadline_misses, 0, ""));
   for (int i = 0; i < r->n_inputs; i++) {
@@ -488,7 +522,13 @@ void mi_launch_report_write_json(const mi_launch_report *r, FILE *f) {
   jnum(f, "plans_published", r->plans_published, true);
   jnum(f, "plans_rejected", r->plans_rejected, true);
   jnum(f, "prediction_error_mean_rad", r->prediction_error_mean, true);
-  jnum(f, "prediction_error_last_rad", r->prediction_error_last, false);
+  jnum(f, "prediction_error_last_rad", r->prediction_error_last, true);
+  jnum(f, "prior_error_mean_rad", r->prior_error_mean, true);
+  jnum(f, "goal_reached_share", r->goal_reached_share, true);
+  jnum(f, "tool_to_goal_last_m", r->tool_to_goal_last_m, true);
+  jnum(f, "stale_cycles", r->stale_cycles, true);
+  fprintf(f, "\"task\": ");
+  jstr(f, r->task);
   fprintf(f, "},\n  \"controller\": {\"status_samples\": %llu, ",
           (unsigned long long)r->controller_status_samples);
   jnum(f, "deadline_misses", r->deadline_misses, true);

@@ -88,6 +88,11 @@ typedef struct mi_launch_report {
   double plan_iter_p50_ms, plan_iter_p99_ms, plan_iter_max_ms; /* solve_time */
   double plans_published, plans_rejected; /* NAN: no planner status */
   double prediction_error_mean, prediction_error_last; /* rad, NAN: none */
+  double prior_error_mean;                /* rad: the physics prior alone, NAN: none */
+  char task[32];                          /* the planner's task, last status ("" : none) */
+  double goal_reached_share;              /* of statuses with a goal, those 'reached' */
+  double tool_to_goal_last_m;
+  double stale_cycles;                    /* planner cycles without a fresh joint state */
   uint64_t plans_seen;                    /* rt/plan samples the monitor took */
 
   /* the controller */
