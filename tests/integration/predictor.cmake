@@ -16,3 +16,12 @@ if(TARGET mi_predictor AND TARGET mi_sim)
       DISABLED TRUE)
   endforeach()
 endif()
+
+# `mirai node predictor` as a process, fed by a scripted plant on sim time
+if(TARGET mi_predictor AND TARGET mirai)
+  mirai_add_test(NAME test_predictor_node
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_predictor_node.c
+    LIBS mirai::dds
+    LABELS integration TIMEOUT 120)
+  add_dependencies(test_predictor_node mirai)
+endif()
