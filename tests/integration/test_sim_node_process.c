@@ -173,8 +173,11 @@ static void publish_cmd(mi_dds_pub *pub, int64_t stamp_ns, char **names, double 
   js.name = MI_MSG_SEQ(__typeof__(js.name), names, 7);
   js.effort = MI_MSG_SEQ(__typeof__(js.effort), eff, 7);
   assert_int_equal(MI_DDS_PUBLISH(pub, &js), MI_OK);
-  /* command QoS is keep-last 1: the next write would replace this one */
+  /* command QoS is keep-last 1: the next write would replace this one, in the
+   * writer until acked and in the sim's reader until its executor takes it,
+   * so give the sim time to take it (it polls every step, 1 ms) */
   assert_int_equal(mi_dds_pub_wait_acked(pub, 5 * MI_NS_PER_S), MI_OK);
+  mi_clock_sleep_ns(100 * MI_NS_PER_MS);
 }
 
 static mi_dds_node *make_probe(int domain, probe *p, mi_dds_pub **cmd) {
