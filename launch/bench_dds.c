@@ -24,21 +24,34 @@ typedef struct bench_args {
   double duration_s, rate_hz;
   int domain;
   bool pong, no_peer;
+  const char *peer_pong; /* ddsperf pong's delivery mode: "waitset" or "listener" */
 } bench_args;
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: mirai bench dds [--duration S] [--rate HZ] [--domain N] [--no-peer]\n"
+          "usage: mirai bench dds [--duration S] [--rate HZ] [--domain N]\n"
+          "                       [--peer-pong waitset|listener] [--no-peer]\n"
           "\n"
           "Round trip of a 7-joint sensor_msgs/JointState between two mirai nodes in two\n"
           "processes (ping -> pong -> ping, reliable, over the default loopback config),\n"
-          "then ddsperf ping/pong with the same payload size and config. Prints:\n"
+          "beside ddsperf ping/pong with the same payload size, rate and config. The two\n"
+          "pairs take turns in blocks of about a second, so load that changes during the\n"
+          "run weighs on both alike. Prints:\n"
           "  bench dds.roundtrip size=B mirai_p50_us=X mirai_p99_us=Y ddsperf_p50_us=A\n"
           "        ddsperf_p99_us=B ratio_p50=X/A\n"
-          "  --duration S  seconds of measurement for each side (default 5)\n"
-          "  --rate HZ     round trips per second (default 1000, as ddsperf ping 1000Hz)\n"
-          "  --domain N    DDS domain of the mirai pair; ddsperf uses N+1 (default 38)\n"
-          "  --no-peer     skip ddsperf\n");
+          "All four figures are round trips (ping sent -> pong received back). ddsperf\n"
+          "reports half its round trip as latency; its figures are doubled here.\n"
+          "The peer runs `ddsperf ping RATE size B waitset` against `ddsperf pong MODE`.\n"
+          "MODE is waitset by default: ddsperf's pong then takes and answers on an\n"
+          "application thread woken by a waitset, as mirai's executor does. ddsperf's\n"
+          "own default, listener, answers on Cyclone's receive thread (one thread\n"
+          "wake-up less per round trip; mirai never runs callbacks there).\n"
+          "  --duration S         seconds of measurement for each side, in blocks of about\n"
+          "                       a second (default 5)\n"
+          "  --rate HZ            round trips per second (default 1000, as ddsperf ping 1000Hz)\n"
+          "  --domain N           DDS domain of the mirai pair; ddsperf uses N+1 (default 38)\n"
+          "  --peer-pong MODE     ddsperf pong's delivery: waitset (default) or listener\n"
+          "  --no-peer            skip ddsperf\n");
 }
 
 /* --- the pong process -------------------------------------------------------------- */
@@ -110,105 +123,116 @@ static pid_t spawn(char *const argv[], const char *uri) {
   return pid;
 }
 
-static int run_mirai(const bench_args *a, size_t *size, double *p50, double *p99) {
+/* the mirai pair: this process's ping node and the pong node in a child */
+typedef struct mirai_pair {
+  pid_t pong;
+  mi_dds_node *n;
+  mi_dds_pub *pub;
+  mi_dds_sub *sub;
+  ping_state ps;
+  char *names[NJ];
+  double q[NJ], v[NJ], e[NJ];
+  mi_msg_joint_state js;
+  int64_t period, next;
+  int lost;
+} mirai_pair;
+
+static void mirai_close(mirai_pair *m) {
+  mi_dds_node_destroy(m->n);
+  m->n = NULL;
+  if (m->pong > 0) {
+    kill(m->pong, SIGTERM);
+    waitpid(m->pong, NULL, 0);
+    m->pong = 0;
+  }
+}
+
+static int mirai_open(const bench_args *a, mirai_pair *m) {
+  memset(m, 0, sizeof *m);
   /* the pong node in a second process: this same program */
   char dom[16];
   snprintf(dom, sizeof dom, "%d", a->domain);
   char *pong_argv[] = {"/proc/self/exe", "bench", "dds", "--pong", "--domain", dom, NULL};
-  pid_t pong = spawn(pong_argv, NULL);
-  if (pong < 0) return MI_EXIT_FAIL;
-
-  int rc = MI_EXIT_FAIL;
-  double *rtt = NULL;
+  m->pong = spawn(pong_argv, NULL);
+  if (m->pong < 0) return MI_EXIT_FAIL;
   mi_dds_node_opts o;
   mi_dds_node_opts_init(&o, "bench_ping");
   o.dds.domain_id = a->domain;
-  mi_dds_node *n = NULL;
   char err[256];
-  if (mi_dds_node_create(&o, &n, err, sizeof err)) {
+  if (mi_dds_node_create(&o, &m->n, err, sizeof err)) {
     fprintf(stderr, "mirai bench dds: %s\n", err);
-    goto out;
+    goto fail;
   }
-  ping_state ps = {0, 0};
-  mi_dds_pub *pub;
-  mi_dds_sub *sub;
-  if (mi_dds_pub_create(n, "/bench/ping", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, &pub) ||
-      mi_dds_subscribe(n, "/bench/pong", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, on_pong, &ps, &sub))
-    goto out;
-  if (mi_dds_pub_wait_matched(pub, 1, 10 * MI_NS_PER_S) ||
-      mi_dds_sub_wait_matched(sub, 1, 10 * MI_NS_PER_S)) {
+  if (mi_dds_pub_create(m->n, "/bench/ping", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, &m->pub) ||
+      mi_dds_subscribe(m->n, "/bench/pong", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, on_pong, &m->ps,
+                       &m->sub))
+    goto fail;
+  if (mi_dds_pub_wait_matched(m->pub, 1, 10 * MI_NS_PER_S) ||
+      mi_dds_sub_wait_matched(m->sub, 1, 10 * MI_NS_PER_S)) {
     fprintf(stderr, "mirai bench dds: the pong process was not discovered within 10 s\n");
-    goto out;
+    goto fail;
   }
-
   /* a 7-joint arm's joint state */
-  static char *names[NJ] = {"joint_1", "joint_2", "joint_3", "joint_4",
-                            "joint_5", "joint_6", "joint_7"};
-  double q[NJ], v[NJ], e[NJ];
-  for (int j = 0; j < NJ; j++) q[j] = 0.1 * j, v[j] = 0.01 * j, e[j] = 1.5 * j;
-  mi_msg_joint_state js;
-  mi_msg_init(MI_MSG_JOINT_STATE, &js);
-  js.header.frame_id = "base_link";
-  js.name = MI_MSG_SEQ(dds_sequence_string, names, NJ);
-  js.position = MI_MSG_SEQ(dds_sequence_double, q, NJ);
-  js.velocity = MI_MSG_SEQ(dds_sequence_double, v, NJ);
-  js.effort = MI_MSG_SEQ(dds_sequence_double, e, NJ);
-  *size = mi_msg_cdr_size(MI_MSG_JOINT_STATE, &js);
-
-  size_t cap = (size_t)(a->duration_s * a->rate_hz) + 16, nr = 0;
-  rtt = malloc(cap * sizeof *rtt);
-  if (!rtt) goto out;
-  int64_t period = mi_ns_from_s(1.0 / a->rate_hz);
-  int64_t start = mi_clock_mono_ns(), next = start;
-  int64_t warm_end = start + MI_NS_PER_S / 2, end = warm_end + mi_ns_from_s(a->duration_s);
-  int lost = 0;
-  while (mi_dds_ok() && next < end) {
-    mi_clock_sleep_until_ns(next);
-    int want = ps.got + 1;
-    js.header = mi_dds_node_header(n, "base_link");
-    int64_t t0 = mi_clock_mono_ns();
-    mi_dds_publish(pub, &js);
-    int64_t deadline = t0 + 100 * MI_NS_PER_MS;
-    while (ps.got < want && mi_clock_mono_ns() < deadline)
-      mi_dds_spin_once(n, deadline - mi_clock_mono_ns());
-    if (ps.got < want) lost++;
-    else if (t0 >= warm_end && nr < cap) rtt[nr++] = mi_s_from_ns(ps.recv_ns - t0) * 1e6;
-    next += period;
-    if (next < mi_clock_mono_ns()) next = mi_clock_mono_ns(); /* no bursts after a stall */
+  static const char *const names[NJ] = {"joint_1", "joint_2", "joint_3", "joint_4",
+                                        "joint_5", "joint_6", "joint_7"};
+  for (int j = 0; j < NJ; j++) {
+    m->names[j] = (char *)names[j];
+    m->q[j] = 0.1 * j, m->v[j] = 0.01 * j, m->e[j] = 1.5 * j;
   }
-  if (nr < 10) {
-    fprintf(stderr, "mirai bench dds: only %zu round trips (%d lost)\n", nr, lost);
-    goto out;
-  }
-  qsort(rtt, nr, sizeof *rtt, cmp_d);
-  *p50 = pct(rtt, nr, 0.50);
-  *p99 = pct(rtt, nr, 0.99);
-  if (lost) fprintf(stderr, "mirai bench dds: %d round trips lost (100 ms timeout)\n", lost);
-  rc = MI_EXIT_OK;
-out:
-  free(rtt);
-  mi_dds_node_destroy(n);
-  kill(pong, SIGTERM);
-  waitpid(pong, NULL, 0);
-  return rc;
+  mi_msg_init(MI_MSG_JOINT_STATE, &m->js);
+  m->js.header.frame_id = "base_link";
+  m->js.name = MI_MSG_SEQ(dds_sequence_string, m->names, NJ);
+  m->js.position = MI_MSG_SEQ(dds_sequence_double, m->q, NJ);
+  m->js.velocity = MI_MSG_SEQ(dds_sequence_double, m->v, NJ);
+  m->js.effort = MI_MSG_SEQ(dds_sequence_double, m->e, NJ);
+  m->period = mi_ns_from_s(1.0 / a->rate_hz);
+  return MI_EXIT_OK;
+fail:
+  mirai_close(m);
+  return MI_EXIT_FAIL;
 }
 
-/* ddsperf prints a line per second: "... size S mean Xus min Xus 50% Xus 90% Xus 99% Xus
- * max Xus cnt N"; the run's p50/p99 are the count-weighted means of those */
-static int run_ddsperf(const bench_args *a, size_t size, double *p50, double *p99) {
+/* ping for secs at the rate; round trips (us) go to rtt when rtt != NULL */
+static void mirai_slice(mirai_pair *m, double secs, double *rtt, size_t cap, size_t *nr) {
+  int64_t end = mi_clock_mono_ns() + mi_ns_from_s(secs);
+  m->next = mi_clock_mono_ns();
+  while (mi_dds_ok() && m->next < end) {
+    mi_clock_sleep_until_ns(m->next);
+    int want = m->ps.got + 1;
+    m->js.header = mi_dds_node_header(m->n, "base_link");
+    int64_t t0 = mi_clock_mono_ns();
+    mi_dds_publish(m->pub, &m->js);
+    int64_t deadline = t0 + 100 * MI_NS_PER_MS;
+    while (m->ps.got < want && mi_clock_mono_ns() < deadline)
+      mi_dds_spin_once(m->n, deadline - mi_clock_mono_ns());
+    if (m->ps.got < want) m->lost++;
+    else if (rtt && *nr < cap) rtt[(*nr)++] = mi_s_from_ns(m->ps.recv_ns - t0) * 1e6;
+    m->next += m->period;
+    if (m->next < mi_clock_mono_ns()) m->next = mi_clock_mono_ns(); /* no bursts after a stall */
+  }
+}
+
+/* ddsperf's per-second lines, summed over blocks */
+typedef struct peer_acc {
+  double w, s50, s99;
+  int lines;
+} peer_acc;
+
+/* One block of `ddsperf ping` against the running ddsperf pong. It waits
+ * until the pong is matched before it starts (-Q minmatch:1 -Q initwait),
+ * so its lines hold no discovery. ddsperf prints a line per second:
+ * "... size S mean Xus min Xus 50% Xus 90% Xus 99% Xus max Xus cnt N"; the
+ * run's p50/p99 are the count-weighted means of those. ddsperf's figures
+ * are half round trips: its pong echoes the ping's source timestamp and the
+ * ping records (now - source timestamp) / 2 (update_roundtrip in
+ * ddsperf.c, Cyclone 0.10.2), so they are doubled to compare with mirai's
+ * whole round trips. */
+static int ddsperf_block(const bench_args *a, size_t size, double secs, peer_acc *acc) {
   char dom[16], dur[32], rate[32], sz[32];
   snprintf(dom, sizeof dom, "%d", a->domain + 1);
-  snprintf(dur, sizeof dur, "%d", (int)ceil(a->duration_s) + 1);
+  snprintf(dur, sizeof dur, "%g", secs);
   snprintf(rate, sizeof rate, "%gHz", a->rate_hz);
   snprintf(sz, sizeof sz, "%zu", size);
-  char *pong_argv[] = {"ddsperf", "-i", dom, "-D", dur, "pong", NULL};
-  /* the pong lives a little longer than the ping */
-  char pong_dur[32];
-  snprintf(pong_dur, sizeof pong_dur, "%d", (int)ceil(a->duration_s) + 4);
-  pong_argv[4] = pong_dur;
-  pid_t pong = spawn(pong_argv, MI_DDS_LOOPBACK_CONFIG);
-  if (pong < 0) return MI_EXIT_FAIL;
-
   int fds[2];
   if (pipe(fds) != 0) return MI_EXIT_FAIL;
   pid_t ping = fork();
@@ -216,46 +240,99 @@ static int run_ddsperf(const bench_args *a, size_t size, double *p50, double *p9
     setenv("CYCLONEDDS_URI", MI_DDS_LOOPBACK_CONFIG, 1);
     dup2(fds[1], 1);
     close(fds[0]);
-    execlp("ddsperf", "ddsperf", "-i", dom, "-D", dur, "ping", rate, "size", sz, "waitset",
-           (char *)NULL);
+    execlp("ddsperf", "ddsperf", "-Q", "minmatch:1", "-Q", "initwait:10", "-i", dom, "-D", dur,
+           "ping", rate, "size", sz, "waitset", (char *)NULL);
     _exit(127);
   }
   close(fds[1]);
+  if (ping < 0) {
+    close(fds[0]);
+    return MI_EXIT_FAIL;
+  }
   FILE *f = fdopen(fds[0], "r");
   char line[512];
-  double w = 0, s50 = 0, s99 = 0;
-  int lines = 0;
   while (f && fgets(line, sizeof line, f)) {
     const char *q50 = strstr(line, " 50% "), *q99 = strstr(line, " 99% "),
                *cnt = strstr(line, " cnt ");
     if (!q50 || !q99 || !cnt) continue;
     double c = atof(cnt + 5);
-    lines++;
-    if (lines == 1) continue; /* the first second includes discovery */
-    s50 += c * atof(q50 + 5);
-    s99 += c * atof(q99 + 5);
-    w += c;
+    acc->lines++;
+    acc->s50 += c * 2.0 * atof(q50 + 5);
+    acc->s99 += c * 2.0 * atof(q99 + 5);
+    acc->w += c;
   }
   if (f) fclose(f);
+  else close(fds[0]);
   int st;
   waitpid(ping, &st, 0);
-  kill(pong, SIGTERM);
-  waitpid(pong, NULL, 0);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
     fprintf(stderr, "mirai bench dds: ddsperf not found (Debian package cyclonedds-tools)\n");
     return MI_EXIT_FAIL;
   }
-  if (w <= 0) {
-    fprintf(stderr, "mirai bench dds: ddsperf reported no round trips\n");
-    return MI_EXIT_FAIL;
-  }
-  *p50 = s50 / w;
-  *p99 = s99 / w;
   return MI_EXIT_OK;
 }
 
+/* Both pairs stay up for the whole run and take turns in blocks of about a
+ * second (mirai, then ddsperf, then mirai, ...), so a change in the
+ * machine's load during the run hits both alike. */
+static int run_interleaved(const bench_args *a, size_t *size, double *m50, double *m99,
+                           double *d50, double *d99) {
+  mirai_pair m;
+  if (mirai_open(a, &m)) return MI_EXIT_FAIL;
+  *size = mi_msg_cdr_size(MI_MSG_JOINT_STATE, &m.js);
+  int rc = MI_EXIT_FAIL;
+  pid_t dpong = 0;
+  int nblocks = (int)floor(a->duration_s);
+  if (nblocks < 1) nblocks = 1;
+  double block_s = a->duration_s / nblocks;
+  size_t cap = (size_t)(a->duration_s * a->rate_hz) + 16, nr = 0;
+  double *rtt = malloc(cap * sizeof *rtt);
+  peer_acc acc = {0, 0, 0, 0};
+  if (!rtt) goto out;
+  if (!a->no_peer) {
+    char dom[16], dur[32], mode[16];
+    snprintf(dom, sizeof dom, "%d", a->domain + 1);
+    /* outlives the blocks (each ~1.5 s with its start and match) */
+    snprintf(dur, sizeof dur, "%d", (int)ceil(nblocks * (2 * block_s + 2.0)) + 10);
+    snprintf(mode, sizeof mode, "%s", a->peer_pong);
+    char *pong_argv[] = {"ddsperf", "-i", dom, "-D", dur, "pong", mode, NULL};
+    dpong = spawn(pong_argv, MI_DDS_LOOPBACK_CONFIG);
+    if (dpong < 0) goto out;
+  }
+  mirai_slice(&m, 0.5, NULL, 0, NULL); /* warm-up */
+  for (int b = 0; b < nblocks && mi_dds_ok(); b++) {
+    mirai_slice(&m, block_s, rtt, cap, &nr);
+    if (!a->no_peer && ddsperf_block(a, *size, block_s, &acc)) goto out;
+  }
+  if (nr < 10) {
+    fprintf(stderr, "mirai bench dds: only %zu round trips (%d lost)\n", nr, m.lost);
+    goto out;
+  }
+  if (m.lost) fprintf(stderr, "mirai bench dds: %d round trips lost (100 ms timeout)\n", m.lost);
+  qsort(rtt, nr, sizeof *rtt, cmp_d);
+  *m50 = pct(rtt, nr, 0.50);
+  *m99 = pct(rtt, nr, 0.99);
+  if (!a->no_peer) {
+    if (acc.w <= 0) {
+      fprintf(stderr, "mirai bench dds: ddsperf reported no round trips\n");
+      goto out;
+    }
+    *d50 = acc.s50 / acc.w;
+    *d99 = acc.s99 / acc.w;
+  }
+  rc = MI_EXIT_OK;
+out:
+  free(rtt);
+  mirai_close(&m);
+  if (dpong > 0) {
+    kill(dpong, SIGTERM);
+    waitpid(dpong, NULL, 0);
+  }
+  return rc;
+}
+
 int mi_bench_dds(int argc, char **argv) {
-  bench_args a = {5.0, 1000.0, 38, false, false};
+  bench_args a = {5.0, 1000.0, 38, false, false, "waitset"};
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
@@ -265,6 +342,13 @@ int mi_bench_dds(int argc, char **argv) {
       a.pong = true;
     } else if (!strcmp(s, "--no-peer")) {
       a.no_peer = true;
+    } else if (!strcmp(s, "--peer-pong")) {
+      if (!v || (strcmp(v, "waitset") && strcmp(v, "listener"))) {
+        fprintf(stderr, "mirai bench dds: --peer-pong takes waitset or listener\n");
+        return MI_EXIT_USAGE;
+      }
+      a.peer_pong = v;
+      i++;
     } else if (v && (!strcmp(s, "--duration") || !strcmp(s, "--rate") || !strcmp(s, "--domain"))) {
       char *end;
       double x = strtod(v, &end);
@@ -293,8 +377,7 @@ int mi_bench_dds(int argc, char **argv) {
 
   size_t size = 0;
   double m50 = NAN, m99 = NAN, d50 = NAN, d99 = NAN;
-  if (run_mirai(&a, &size, &m50, &m99)) return MI_EXIT_FAIL;
-  if (!a.no_peer && run_ddsperf(&a, size, &d50, &d99)) return MI_EXIT_FAIL;
+  if (run_interleaved(&a, &size, &m50, &m99, &d50, &d99)) return MI_EXIT_FAIL;
   printf("bench dds.roundtrip size=%zu mirai_p50_us=%.1f mirai_p99_us=%.1f ddsperf_p50_us=%.1f "
          "ddsperf_p99_us=%.1f ratio_p50=%.2f\n",
          size, m50, m99, d50, d99, m50 / d50);
