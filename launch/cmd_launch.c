@@ -1,6 +1,7 @@
 /* launch/cmd_launch.c - `mirai launch FILE.yaml [--duration S] [--report FILE.json]`. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,9 +10,83 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "dds/node.h"
 #include "launch/commands.h"
 #include "launch/launch.h"
+#include "launch/node.h"
 #include "launch/report.h"
+
+/* --- `mirai launch --host NAME FILE`: a container's process -------------- */
+
+typedef struct hosted {
+  const char *kind;
+  int (*fn)(int argc, char **argv);
+  char **argv; /* from mi_launch_node_argv: self node KIND ... */
+  int argc;
+  int rc;
+  pthread_t thread;
+} hosted;
+
+static void *hosted_main(void *arg) {
+  hosted *h = arg;
+  /* `mirai node KIND ...` as its main sees it: argv[0] is the kind */
+  h->rc = h->fn(h->argc - 2, h->argv + 2);
+  return NULL;
+}
+
+static int host_container(const mi_launch_file *lf, const char *name, const char *self) {
+  static const struct {
+    const char *kind;
+    int (*fn)(int, char **);
+  } k_kinds[] = {
+#define MI_HOST_ROW_(kind, fn, doc) {#kind, fn},
+      MI_NODE_KINDS(MI_HOST_ROW_)
+#undef MI_HOST_ROW_
+  };
+  static hosted h[MI_LAUNCH_MAX_NODES];
+  int n = 0, rc = MI_EXIT_OK;
+  for (int i = 0; i < lf->n_nodes; i++) {
+    const mi_launch_node *nd = &lf->nodes[i];
+    if (strcmp(nd->container, name) != 0) continue;
+    h[n].kind = nd->kind;
+    h[n].fn = NULL;
+    for (size_t k = 0; k < sizeof k_kinds / sizeof k_kinds[0]; k++)
+      if (!strcmp(k_kinds[k].kind, nd->kind)) h[n].fn = k_kinds[k].fn;
+    if (!h[n].fn) {
+      fprintf(stderr, "container %s: this mirai has no node kind '%s' (node %s)\n", name,
+              nd->kind, nd->name);
+      rc = MI_EXIT_FAIL;
+      continue;
+    }
+    h[n].argv = mi_launch_node_argv(lf, nd, self);
+    if (!h[n].argv) return MI_EXIT_FAIL;
+    for (h[n].argc = 0; h[n].argv[h[n].argc];) h[n].argc++;
+    n++;
+  }
+  if (n == 0) {
+    fprintf(stderr, "container %s: no node of %s names it\n", name, lf->path);
+    return MI_EXIT_USAGE;
+  }
+  for (int i = 0; i < n; i++) {
+    fprintf(stderr, "container %s: hosting %s\n", name, h[i].kind);
+    if (pthread_create(&h[i].thread, NULL, hosted_main, &h[i]) != 0) {
+      fprintf(stderr, "container %s: cannot start a thread for %s\n", name, h[i].kind);
+      h[i].rc = MI_EXIT_FAIL;
+      h[i].fn = NULL;
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    if (h[i].fn) pthread_join(h[i].thread, NULL);
+    if (h[i].rc != 0) {
+      fprintf(stderr, "container %s: %s ended with %d\n", name, h[i].kind, h[i].rc);
+      /* one node ended on its own with a failure: stop its neighbours too */
+      mi_dds_shutdown();
+    }
+    if (h[i].rc > rc) rc = h[i].rc;
+    mi_launch_argv_free(h[i].argv);
+  }
+  return rc;
+}
 
 static int usage(FILE *f, int code) {
   fprintf(f,
@@ -31,6 +106,7 @@ static int usage(FILE *f, int code) {
           "  --no-status       no live status line (default: on a terminal only)\n"
           "  --no-monitor      do not join DDS (no live figures, report without them)\n"
           "  --check           load and check the file, print the commands, start nothing\n"
+          "  --host NAME       (internal) run the nodes of container NAME in this process\n"
           "\n"
           "exit status: 0; 1 when a required node failed; 2 for a bad command line or\n"
           "launch file. See docs/readme/launch.md for the file format.\n");
@@ -47,7 +123,7 @@ static bool parse_s(const char *s, double *out) {
 }
 
 int mi_cmd_launch(int argc, char **argv) {
-  const char *file = NULL, *report = NULL;
+  const char *file = NULL, *report = NULL, *host = NULL;
   double duration = -1.0, timeout = 0.0;
   long domain = -2;
   bool no_status = false, no_monitor = false, check = false;
@@ -55,7 +131,7 @@ int mi_cmd_launch(int argc, char **argv) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) return usage(stdout, MI_EXIT_OK);
     if ((!strcmp(a, "--duration") || !strcmp(a, "--timeout") || !strcmp(a, "--report") ||
-         !strcmp(a, "--domain")) &&
+         !strcmp(a, "--domain") || !strcmp(a, "--host")) &&
         i + 1 >= argc) {
       fprintf(stderr, "mirai launch: %s wants a value\n", a);
       return MI_EXIT_USAGE;
@@ -77,6 +153,8 @@ int mi_cmd_launch(int argc, char **argv) {
         fprintf(stderr, "mirai launch: --domain wants an id in 0..232, got '%s'\n", argv[i]);
         return MI_EXIT_USAGE;
       }
+    } else if (!strcmp(a, "--host")) {
+      host = argv[++i];
     } else if (!strcmp(a, "--report")) {
       report = argv[++i];
     } else if (!strcmp(a, "--no-status")) {
@@ -111,6 +189,23 @@ int mi_cmd_launch(int argc, char **argv) {
   ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
   if (k <= 0) snprintf(self, sizeof self, "%s", "mirai");
   else self[k] = '\0';
+
+  if (host) { /* the supervisor started this process for one container */
+    int rc = host_container(&lf, host, self);
+    mi_launch_file_free(&lf);
+    return rc;
+  }
+
+  /* containers become one process each */
+  static mi_launch_file grouped;
+  mi_status gst = mi_launch_file_group_containers(&lf, self, &grouped);
+  mi_launch_file_free(&lf);
+  if (gst != MI_OK) {
+    fprintf(stderr, "mirai launch: %s: %s\n", file, mi_status_str(gst));
+    mi_launch_file_free(&grouped);
+    return MI_EXIT_FAIL;
+  }
+  lf = grouped; /* lf owns what grouped pointed to from here on */
 
   if (check) {
     printf("%s: %d nodes\n", file, lf.n_nodes);

@@ -292,7 +292,7 @@ static void start(sup *s, proc *p) {
   r->starts++;
   if (r->starts == 1)
     say(s, "started %s (pid %d): %s%s", p->n->name, (int)pid, p->exe,
-        p->n->container[0] ? " [own process: container mode is not available yet]" : "");
+        p->n->is_container ? " (container)" : "");
   else
     say(s, "respawned %s (pid %d), start %d", p->n->name, (int)pid, r->starts);
 }

@@ -32,10 +32,13 @@
  *       container: cell         # share one process (see below)
  *       stdin: null             # null (default) | inherit: the launcher's terminal
  *
- * Unknown keys are errors with a did-you-mean. Containers: the node kinds do
- * not expose a create/spin API that lets `mirai node` host several of them
- * yet, so nodes marked `container:` run in processes of their own, with one
- * warning line saying so (the format is fixed now so files need not change).
+ * Unknown keys are errors with a did-you-mean. Containers: `kind` nodes that
+ * name the same container run in one process (`mirai launch --host NAME
+ * FILE`), each node's `mirai node` main on a thread of its own; they share
+ * the process's DDS participant (dds/node.h), and one SIGINT stops them all.
+ * One node of each kind per container (a kind's main keeps its params in a
+ * static). The container's output is prefixed with its name; the nodes' log
+ * lines carry their own names.
  *
  * The supervisor forks and execs every node in file order, in a process
  * group of its own (so a terminal's Ctrl-C reaches the launcher only, which
@@ -93,6 +96,7 @@ typedef struct mi_launch_node {
   int max_respawns; /* -1: unlimited */
   bool required;
   bool stdin_inherit;
+  bool is_container; /* made by mi_launch_file_group_containers */
   double stop_timeout_s;
   int line; /* where the node's entry starts in the file */
 } mi_launch_node;
@@ -129,6 +133,16 @@ mi_status mi_launch_file_load_string(const char *text, const char *name, const c
                                      mi_launch_file *out, char *err, size_t err_sz);
 
 void mi_launch_file_free(mi_launch_file *lf);
+
+/* The processes to start: nodes that share a `container:` become one command
+ * node named after the container (at its first member's place, with that
+ * member's respawn policy, required when any member is) running
+ *   SELF launch --host CONTAINER FILE
+ * which hosts the members on threads of one process (launch/cmd_launch.c). Other
+ * nodes are copied. out is freed with mi_launch_file_free (also on error).
+ * @retval MI_ERR_NOMEM, MI_ERR_RANGE (a path too long) */
+mi_status mi_launch_file_group_containers(const mi_launch_file *in, const char *self,
+                                          mi_launch_file *out);
 
 /* The argv a node is started with (NULL-terminated, caller frees with
  * mi_launch_argv_free): a kind node gets

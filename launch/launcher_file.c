@@ -177,6 +177,10 @@ static mi_status load_node(const mi_yaml_doc *d, const mi_yaml_node *m, mi_launc
     if (!strcmp(lf->nodes[i].name, n->name))
       return mi_yaml_error(d, v, err, err_sz, "node name '%s' is used twice (first on line %d)",
                            n->name, lf->nodes[i].line);
+  for (int i = 0; i < lf->n_nodes; i++)
+    if (!strcmp(lf->nodes[i].container, n->name))
+      return mi_yaml_error(d, v, err, err_sz, "node name '%s' is a container's (line %d)", n->name,
+                           lf->nodes[i].line);
 
   const mi_yaml_node *kind = mi_yaml_get(m, "kind"), *cmd = mi_yaml_get(m, "command");
   if (!kind == !cmd)
@@ -278,6 +282,19 @@ static mi_status load_node(const mi_yaml_doc *d, const mi_yaml_node *m, mi_launc
     if (!valid_name(n->container))
       return mi_yaml_error(d, v, err, err_sz, "container name '%s' is not a name",
                            n->container);
+    if (!n->kind[0])
+      return mi_yaml_error(d, v, err, err_sz,
+                           "'container' is for 'kind' nodes (a command is a process of its own)");
+    for (int i = 0; i < lf->n_nodes; i++)
+      if (!strcmp(lf->nodes[i].name, n->container))
+        return mi_yaml_error(d, v, err, err_sz, "container '%s' has the name of node '%s' (line %d)",
+                             n->container, lf->nodes[i].name, lf->nodes[i].line);
+    for (int i = 0; i < lf->n_nodes; i++)
+      if (!strcmp(lf->nodes[i].container, n->container) && !strcmp(lf->nodes[i].kind, n->kind))
+        return mi_yaml_error(d, v, err, err_sz,
+                             "container '%s' already has a %s node ('%s', line %d): one node of "
+                             "each kind per container",
+                             n->container, n->kind, lf->nodes[i].name, lf->nodes[i].line);
   }
   if ((v = mi_yaml_get(m, "stdin"))) {
     if (mi_yaml_is_null(v) && !v->quoted) {
@@ -461,4 +478,64 @@ char **mi_launch_node_argv(const mi_launch_file *lf, const mi_launch_node *n, co
 fail:
   mi_launch_argv_free(a);
   return NULL;
+}
+
+mi_status mi_launch_file_group_containers(const mi_launch_file *in, const char *self,
+                                          mi_launch_file *out) {
+  memset(out, 0, sizeof *out);
+  memcpy(out->path, in->path, sizeof out->path);
+  memcpy(out->dir, in->dir, sizeof out->dir);
+  memcpy(out->name, in->name, sizeof out->name);
+  out->domain_id = in->domain_id;
+  out->use_sim_time = in->use_sim_time;
+  out->duration_s = in->duration_s;
+  if (in->dds_config && !(out->dds_config = strdup(in->dds_config))) return MI_ERR_NOMEM;
+  /* the file as the host process will read it: absolute */
+  char abs[MI_LAUNCH_PATH_MAX];
+  const char *base = strrchr(in->path, '/');
+  base = base ? base + 1 : in->path;
+  int k = snprintf(abs, sizeof abs, "%s/%s", in->dir, base);
+  if (k < 0 || (size_t)k >= sizeof abs) return MI_ERR_RANGE;
+  for (int i = 0; i < in->n_nodes; i++) {
+    const mi_launch_node *n = &in->nodes[i];
+    bool seen = false;
+    for (int j = 0; j < out->n_nodes && n->container[0]; j++)
+      seen |= out->nodes[j].is_container && !strcmp(out->nodes[j].name, n->container);
+    if (seen) continue; /* hosted by a container started earlier */
+    mi_launch_node *o = &out->nodes[out->n_nodes++];
+    *o = *n;
+    o->argv = o->env = NULL;
+    o->argc = o->n_env = 0;
+    if (!n->container[0]) { /* a process of its own: a deep copy */
+      if (n->argv) {
+        if (!(o->argv = calloc((size_t)n->argc + 1, sizeof *o->argv))) return MI_ERR_NOMEM;
+        for (o->argc = 0; o->argc < n->argc; o->argc++)
+          if (!(o->argv[o->argc] = strdup(n->argv[o->argc]))) return MI_ERR_NOMEM;
+      }
+      if (n->env) {
+        if (!(o->env = calloc((size_t)n->n_env + 1, sizeof *o->env))) return MI_ERR_NOMEM;
+        for (o->n_env = 0; o->n_env < n->n_env; o->n_env++)
+          if (!(o->env[o->n_env] = strdup(n->env[o->n_env]))) return MI_ERR_NOMEM;
+      }
+      continue;
+    }
+    /* the container: one `mirai launch --host NAME FILE` process, with the
+     * first member's policies; required when any member is */
+    o->is_container = true;
+    snprintf(o->name, sizeof o->name, "%s", n->container);
+    o->kind[0] = o->params[0] = o->container[0] = '\0';
+    for (int j = i + 1; j < in->n_nodes; j++)
+      if (!strcmp(in->nodes[j].container, n->container)) {
+        o->required |= in->nodes[j].required;
+        o->stdin_inherit |= in->nodes[j].stdin_inherit;
+        if (in->nodes[j].stop_timeout_s > o->stop_timeout_s)
+          o->stop_timeout_s = in->nodes[j].stop_timeout_s;
+      }
+    const char *words[] = {self, "launch", "--host", n->container, abs};
+    o->argc = 5;
+    if (!(o->argv = calloc(6, sizeof *o->argv))) return MI_ERR_NOMEM;
+    for (int w = 0; w < 5; w++)
+      if (!(o->argv[w] = strdup(words[w]))) return MI_ERR_NOMEM;
+  }
+  return MI_OK;
 }

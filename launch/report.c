@@ -408,7 +408,7 @@ void mi_launch_report_print(const mi_launch_report *r, FILE *f) {
       snprintf(last, sizeof last, "signal %d", -x->last_status);
     else
       snprintf(last, sizeof last, "%d", x->last_status);
-    fprintf(f, "%-16s %-10s %7d %9d %11s %10.1f\n", n->name, n->kind[0] ? n->kind : "command",
+    fprintf(f, "%-16s %-10s %7d %9d %11s %10.1f\n", n->name, n->kind[0] ? n->kind : n->is_container ? "container" : "command",
             x->starts, x->failures, last, x->run_time_s);
   }
   fprintf(f, "\n%-40s %s\n", "figure", "value");
@@ -499,7 +499,7 @@ void mi_launch_report_write_json(const mi_launch_report *r, FILE *f) {
     fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
     jstr(f, n->name);
     fprintf(f, ", \"kind\": ");
-    jstr(f, n->kind[0] ? n->kind : "command");
+    jstr(f, n->kind[0] ? n->kind : n->is_container ? "container" : "command");
     fprintf(f,
             ", \"starts\": %d, \"failures\": %d, \"last_status\": %d, \"failed_start\": %s, "
             "\"killed\": %s, \"run_time_s\": %.3f}",

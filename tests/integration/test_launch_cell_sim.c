@@ -88,9 +88,50 @@ static void test_cell_sim_short_lockstep_run(void **state) {
   assert_true(share > 0.999 && share < 1.001);
 }
 
+/* the sim and the controller hosted in one process (container "cell") */
+static void test_container_hosts_sim_and_controller(void **state) {
+  (void)state;
+  static const char *const kinds[] = {"sim", "predictor", "controller"};
+  for (size_t i = 0; i < 3; i++) {
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s node %s --help >/dev/null 2>&1", MIRAI, kinds[i]);
+    if (run(cmd) != 0) skip();
+  }
+  char report[256], cmd[1024];
+  snprintf(report, sizeof report, "%s/launch_container_%d.json", P_tmpdir, (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "timeout -s INT 90 %s launch %s/tests/data/launch_container.yaml --duration 3 "
+           "--domain 131 --report %s --no-status 2>&1",
+           MIRAI, MIRAI_SOURCE_DIR, report);
+  int rc = run(cmd);
+  if (rc != 0) print_message("%.3000s\n", g_out);
+  assert_int_equal(rc, 0);
+  /* one process for the two, its log lines carry each node's name */
+  assert_non_null(strstr(g_out, "started cell (pid "));
+  assert_non_null(strstr(g_out, "[cell]      container cell: hosting sim"));
+  assert_non_null(strstr(g_out, "[cell]      container cell: hosting controller"));
+  assert_non_null(strstr(g_out, "INFO  [sim] sim: lockstep"));
+  assert_non_null(strstr(g_out, "INFO  [controller] rt loop"));
+  assert_non_null(strstr(g_out, "cell stopped (exit code 0)"));
+  FILE *f = fopen(report, "r");
+  assert_non_null(f);
+  static char json[1 << 16];
+  size_t n = fread(json, 1, sizeof json - 1, f);
+  json[n] = '\0';
+  fclose(f);
+  unlink(report);
+  assert_non_null(strstr(json, "\"name\": \"cell\", \"kind\": \"container\", \"starts\": 1, \"failures\": 0"));
+  /* the hosted sim drove the clock, the hosted controller reported */
+  assert_true(json_num(json, "cell_time_s") >= 3.0);
+  const char *ctrl = strstr(json, "\"controller\": {");
+  assert_non_null(ctrl);
+  assert_true(json_num(ctrl, "status_samples") > 5);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cell_sim_short_lockstep_run),
+      cmocka_unit_test(test_container_hosts_sim_and_controller),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,6 +168,52 @@ static void test_mistakes_are_named_with_position(void **state) {
   refuse("- just\n- a list\n", "t.yaml:1:1: a launch file is a map");
 }
 
+static void test_containers_become_one_process(void **state) {
+  (void)state;
+  assert_int_equal(load("nodes:\n"
+                        "  - {name: sim, kind: sim, container: cell, stop_timeout: 1}\n"
+                        "  - {name: pred, kind: predictor}\n"
+                        "  - {name: ctrl, kind: controller, container: cell, required: true,"
+                        " stop_timeout: 4}\n"
+                        "  - {name: probe, command: [mirai, topic, list], env: {A: b}}\n"),
+                   MI_OK);
+  static mi_launch_file g;
+  assert_int_equal(mi_launch_file_group_containers(&g_lf, "/x/mirai", &g), MI_OK);
+  assert_int_equal(g.n_nodes, 3);
+  const mi_launch_node *cell = &g.nodes[0];
+  assert_true(cell->is_container);
+  assert_string_equal(cell->name, "cell");
+  assert_string_equal(cell->kind, "");
+  assert_true(cell->required);              /* one member is */
+  assert_true(cell->stop_timeout_s == 4.0); /* the longest member's */
+  char **a = mi_launch_node_argv(&g, cell, "/x/mirai");
+  assert_string_equal(a[0], "/x/mirai");
+  assert_string_equal(a[1], "launch");
+  assert_string_equal(a[2], "--host");
+  assert_string_equal(a[3], "cell");
+  assert_string_equal(a[4], DATA "/t.yaml");
+  assert_null(a[5]);
+  mi_launch_argv_free(a);
+  assert_string_equal(g.nodes[1].name, "pred");
+  assert_false(g.nodes[1].is_container);
+  assert_string_equal(g.nodes[2].name, "probe");
+  assert_string_equal(g.nodes[2].env[0], "A=b"); /* copied, owned by g */
+  mi_launch_file_free(&g_lf);
+  a = mi_launch_node_argv(&g, &g.nodes[2], "/x/mirai");
+  assert_string_equal(a[1], "topic");
+  mi_launch_argv_free(a);
+  mi_launch_file_free(&g);
+
+  refuse("nodes:\n  - {name: a, command: [x], container: c}\n",
+         "'container' is for 'kind' nodes");
+  refuse("nodes:\n  - {name: a, kind: sim, container: b}\n  - {name: b, kind: controller}\n",
+         "t.yaml:3:12: node name 'b' is a container's (line 2)");
+  refuse("nodes:\n  - {name: b, kind: sim}\n  - {name: a, kind: controller, container: b}\n",
+         "container 'b' has the name of node 'b' (line 2)");
+  refuse("nodes:\n  - {name: a, kind: sim, container: c}\n  - {name: b, kind: sim, container: c}\n",
+         "container 'c' already has a sim node ('a', line 2)");
+}
+
 static void test_shipped_launch_files_load(void **state) {
   (void)state;
   static const char *const k[] = {"cell_sim.yaml", "cell_hw.yaml", "teleop_sim.yaml"};
@@ -186,6 +232,7 @@ int main(void) {
       cmocka_unit_test(test_good_file),
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_mistakes_are_named_with_position),
+      cmocka_unit_test(test_containers_become_one_process),
       cmocka_unit_test(test_shipped_launch_files_load),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
