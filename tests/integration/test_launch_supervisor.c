@@ -147,7 +147,7 @@ static void test_graph_starts_reports_and_stops_cleanly(void **state) {
   static launcher l;
   char report[256];
   snprintf(report, sizeof report, "%s/launch_graph_%d.json", P_tmpdir, (int)getpid());
-  const char *args[] = {DATA "launch_graph.yaml", "--duration", "3", "--domain", "120",
+  const char *args[] = {DATA "launch_graph.yaml", "--duration", "5", "--domain", "120",
                         "--report", report, NULL};
   spawn(&l, args);
   int rc = finish(&l, 60);
