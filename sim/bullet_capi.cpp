@@ -21,6 +21,8 @@
 
 namespace {
 
+constexpr size_t MI_BT_MAX_DOFS_GRAV = 64;
+
 struct body_rec {
   btRigidBody *rb = nullptr;
   btCollisionShape *shape = nullptr;
@@ -52,6 +54,7 @@ struct mi_bt_world {
   std::vector<double> damping, tau_cmd, tau_applied, q_ref, qd_ref, kp, kd;
   std::vector<double> inertia_lb; // per dof: a lower bound of the joint-space inertia
   bool pd_on = false;
+  bool gravity_comp = false; // the PD servo adds the gravity torques g(q)
 
   std::vector<body_rec> bodies;
 };
@@ -461,10 +464,55 @@ void mi_bt_clear_position_targets(mi_bt_world *w) {
   if (w) w->pd_on = false;
 }
 
+void mi_bt_set_gravity_compensation(mi_bt_world *w, bool on) {
+  if (w) w->gravity_comp = on;
+}
+
+mi_status mi_bt_gravity_torques(const mi_bt_world *w, double *g) {
+  if (!w || !w->mb || !g) return MI_ERR_INVALID;
+  const btMultiBody *mb = w->mb;
+  const btVector3 grav = w->dw->getGravity();
+  const int nl = mb->getNumLinks();
+  // link masses and world COMs (the Bullet link frame is at the COM)
+  if (nl > MI_BT_MAX_LINKS) return MI_ERR_INVALID;
+  btScalar m[MI_BT_MAX_LINKS];
+  btVector3 c[MI_BT_MAX_LINKS];
+  for (int i = 0; i < nl; i++) {
+    m[(size_t)i] = mb->getLinkMass(i);
+    c[(size_t)i] = mb->localPosToWorld(i, btVector3(0, 0, 0));
+  }
+  for (size_t k = 0; k < w->dof_link.size(); k++) {
+    const int li = w->dof_link[k];
+    const btMultibodyLink &L = mb->getLink(li);
+    // the subtree of li: links whose parent chain reaches li
+    btScalar M = 0;
+    btVector3 S(0, 0, 0);
+    for (int i = li; i < nl; i++) {
+      int a = i;
+      while (a > li) a = mb->getParent(a);
+      if (a != li) continue;
+      M += m[(size_t)i];
+      S += m[(size_t)i] * c[(size_t)i];
+    }
+    if (L.m_jointType == btMultibodyLink::ePrismatic) {
+      btVector3 ax = mb->localDirToWorld(li, L.getAxisBottom(0));
+      g[k] = -M * ax.dot(grav);
+    } else {
+      btVector3 ax = mb->localDirToWorld(li, L.getAxisTop(0));
+      btVector3 pivot = mb->localPosToWorld(li, -L.m_dVector);
+      g[k] = -ax.dot((S - M * pivot).cross(grav));
+    }
+  }
+  return MI_OK;
+}
+
 mi_status mi_bt_step(mi_bt_world *w) {
   if (!w) return MI_ERR_INVALID;
   if (w->mb) {
-    // actuator torque (command + PD) plus explicit viscous damping
+    // actuator torque (command + PD [+ gravity]) plus explicit viscous damping
+    double grav[MI_BT_MAX_DOFS_GRAV];
+    const bool comp = w->pd_on && w->gravity_comp && w->dof_link.size() <= MI_BT_MAX_DOFS_GRAV &&
+                      mi_bt_gravity_torques(w, grav) == MI_OK;
     for (size_t k = 0; k < w->dof_link.size(); k++) {
       int li = w->dof_link[k];
       double q = w->mb->getJointPos(li), qd = w->mb->getJointVel(li);
@@ -476,6 +524,7 @@ mi_status mi_bt_step(mi_bt_world *w) {
         double h = w->dt, m = w->inertia_lb[k];
         double pd = w->kp[k] * (w->q_ref[k] - q - h * qd) + w->kd[k] * (w->qd_ref[k] - qd);
         tau += m > 0 ? pd / (1.0 + h * (w->kd[k] + h * w->kp[k]) / m) : pd;
+        if (comp) tau += grav[k];
       }
       w->tau_applied[k] = tau;
       w->mb->addJointTorque(li, tau - w->damping[k] * qd);

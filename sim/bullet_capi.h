@@ -167,6 +167,20 @@ mi_status mi_bt_set_position_targets(mi_bt_world *w, const double *q_ref, const 
                                      const double *kp, const double *kd);
 void mi_bt_clear_position_targets(mi_bt_world *w);
 
+/* Gravity compensation of the position servo: while position targets are
+ * set, add the gravity torques g(q) (mi_bt_gravity_torques) to the PD torque
+ * (outside the stable-PD scaling), as the planner's rollouts
+ * (worldmodel/rollout_law.h) and the controller's PD + gravity law do. Off
+ * by default. */
+void mi_bt_set_gravity_compensation(mi_bt_world *w, bool on);
+
+/* The joint torques that hold the arm still against gravity at its present
+ * configuration, from its own links (masses, centres of mass): for a
+ * revolute dof -axis . sum over the moved subtree of (com - pivot) x m g;
+ * prismatic -axis . M g. mi_bt_arm_dofs() values.
+ * @retval MI_ERR_INVALID no arm, NULL g */
+mi_status mi_bt_gravity_torques(const mi_bt_world *w, double *g);
+
 /* Advance one time step. Applies the set torques, PD targets, damping and
  * friction, then clears the one-step torques. */
 mi_status mi_bt_step(mi_bt_world *w);

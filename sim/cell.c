@@ -284,6 +284,11 @@ static void retire_parts(mi_sim_cell *c) {
 static void actuate(mi_sim_cell *c, mi_sim_cmd_mode mode) {
   double zero[MI_SIM_MAX_JOINTS] = {0};
   mi_sim_cmd_gate *g = &c->gate;
+  /* gravity compensation in the servo: on hold and for position-only
+   * commands; a command with effort carries its own (the controller's PD +
+   * gravity law), so adding the plant's would count it twice */
+  mi_bt_set_gravity_compensation(c->w, c->p.gravity_comp &&
+                                           (mode == MI_SIM_CMD_HOLD || !g->has_effort));
   if (mode == MI_SIM_CMD_HOLD) {
     if (c->last_mode != MI_SIM_CMD_HOLD) mi_bt_get_joint_state(c->w, c->q_hold, NULL, NULL);
     mi_bt_set_position_targets(c->w, c->q_hold, NULL, c->hold_kp, c->hold_kd);

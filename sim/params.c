@@ -48,6 +48,7 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLES(S, hold_kd, "hold.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "hold damping per joint"),
     MI_P_DOUBLES(S, position_kp, "position.kp", "[200.0]", 0.0, 1e6, "N m/rad", "servo stiffness for position commands"),
     MI_P_DOUBLES(S, position_kd, "position.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "servo damping for position commands"),
+    MI_P_BOOL(S, gravity_comp, "position.gravity_compensation", "true", "the joint servo adds the gravity torques g(q) of the plant's own links on hold and for position-only commands (as the planner's rollouts do; a command with effort carries its own, the controller's PD + gravity)"),
     MI_P_STRING(S, zone_name, "zone.name", "\"\"", "the cell zone published on rt/safety_zone; empty: the cell's first zone"),
     MI_P_DOUBLE(S, zone_occupied_speed_scale, "zone.occupied_speed_scale", "0.0", 0.0, 1.0, NULL, "speed_scale published while the zone is occupied (1 when free)"),
 };

@@ -128,6 +128,7 @@ void mi_wm_cuda_problem_fill(const mi_model *m, const mi_planner_params *pp,
   memset(p, 0, sizeof *p);
   const mi_wm_dynf *d = NULL;
   mi_rollout_export(ro, &d, p->kp, NULL, NULL, NULL, NULL);
+  p->gravity = mi_rollout_gravity_comp(ro);
   p->dyn = *d;
   p->w = mi_planner_cost_weights(pp);
   p->n = d->ndof;

@@ -33,6 +33,7 @@ static const mi_param_def k_defs[] = {
     MI_P_INT(S, substeps, "rollout.substeps", "1", 1, 100, NULL, "integrator substeps per rollout step (PD law re-evaluated each)"),
     MI_P_DOUBLES(S, kp, "rollout.kp", "[100.0]", 0.0, 1e6, "N m/rad", "PD stiffness tracking the position references, per joint"),
     MI_P_DOUBLES(S, kd, "rollout.kd", "[10.0]", 0.0, 1e6, "N m s/rad", "PD damping, per joint"),
+    MI_P_BOOL(S, gravity_comp, "rollout.gravity_compensation", "true", "tracking law adds the model's gravity torques g(q) (as the plant's servo and the controller do); false: PD only"),
     MI_P_DOUBLE(S, w_ee_pos, "cost.ee_position", "100.0", 0.0, 1e9, "1/m^2", "end-effector distance to the goal, squared"),
     MI_P_DOUBLE(S, w_ee_rot, "cost.ee_orientation", "10.0", 0.0, 1e9, NULL, "end-effector orientation error, sin^2(angle/2)"),
     MI_P_DOUBLE(S, w_clearance, "cost.clearance", "10000.0", 0.0, 1e12, "1/m^2", "sphere clearance below the margin, squared, per pair"),

@@ -81,6 +81,7 @@ typedef struct mi_planner_params {
   int64_t substeps;       /* integrator substeps per rollout step */
   mi_param_doubles kp;    /* PD stiffness per joint [N m/rad] */
   mi_param_doubles kd;    /* PD damping per joint [N m s/rad] */
+  bool gravity_comp;      /* the tracking law adds the model's gravity torques g(q) */
   /* cost weights (cost.h) */
   double w_ee_pos, w_ee_rot, w_clearance, clearance_margin, w_zone, w_self;
   double w_qlim, w_vlim, w_tlim, w_effort, w_vel, w_smooth, w_terminal;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "worldmodel/dynamics.h"
+#include "worldmodel/rollout_law.h"
 #include "worldmodel/rollout_priv.h"
 
 /* per-worker scratch: one block of candidates, structure of arrays */
@@ -23,6 +24,7 @@ struct mi_rollout {
   int n, H, nk, nsub, spline, block, workers;
   float dt, h;
   float kp[MI_WM_MAX_DOF], kd[MI_WM_MAX_DOF];
+  int gravity; /* the tracking law adds g(q) */
   float lo[MI_WM_MAX_DOF], hi[MI_WM_MAX_DOF], vmax[MI_WM_MAX_DOF], tmax[MI_WM_MAX_DOF];
   float q0[MI_WM_MAX_DOF], qd0[MI_WM_MAX_DOF];
   float goal_p[3], goal_R[9];
@@ -111,6 +113,7 @@ mi_status mi_rollout_create(const mi_model *m, const mi_planner_params *pp, int 
   r->workers = workers;
   r->dt = (float)pp->dt;
   r->h = (float)(pp->dt / (double)pp->substeps);
+  r->gravity = pp->gravity_comp ? 1 : 0;
   for (int j = 0; j < n; j++) {
     r->kp[j] = (float)mi_planner_per_joint(&pp->kp, j, 100.0);
     r->kd[j] = (float)mi_planner_per_joint(&pp->kd, j, 10.0);
@@ -281,11 +284,6 @@ static float stage_cost(const mi_rollout *r, const float *q, const float *qd, co
   return c;
 }
 
-/* PD command with the effort clamp, one joint */
-static inline float pd_tau(const mi_rollout *r, int j, float qref, float q) {
-  float t = r->kp[j] * (qref - q);
-  return mi_cost__min(mi_cost__max(t, -r->tmax[j]), r->tmax[j]);
-}
 
 /* a block of candidates through the batch dynamics (mi_planner_eval_fn) */
 static void rollout_eval(void *self, const float *U, int k0, int nc, float *cost, int worker) {
@@ -314,10 +312,23 @@ static void rollout_eval(void *self, const float *U, int k0, int nc, float *cost
         ws->qref[j * B + k] = sw[0] * u0[j] + sw[1] * u1[j] + sw[2] * u2[j] + sw[3] * u3[j];
     }
     for (int sub = 0; sub < r->nsub; sub++) {
-      for (int j = 0; j < n; j++) {
-        float *tj = ws->tau + j * B;
-        const float *qj = ws->q + j * B, *rj = ws->qref + j * B;
-        for (int k = 0; k < nc; k++) tj[k] = pd_tau(r, j, rj[k], qj[k]);
+      int k = 0;
+#ifdef MI_WM_HAVE_AVX2_KERNEL
+      if (mi_wm_simd_lanes() == 8)
+        k = mi_rollout_track_lanes_v8(r->d, r->kp, r->tmax, r->gravity, ws->q, ws->qref,
+                                      ws->tau, B, nc);
+      else
+#endif
+        k = mi_rollout_track_lanes_v4(r->d, r->kp, r->tmax, r->gravity, ws->q, ws->qref,
+                                      ws->tau, B, nc);
+      for (; k < nc; k++) {
+        float qk[MI_WM_MAX_DOF], rk[MI_WM_MAX_DOF], tk[MI_WM_MAX_DOF];
+        for (int j = 0; j < n; j++) {
+          qk[j] = ws->q[j * B + k];
+          rk[j] = ws->qref[j * B + k];
+        }
+        mi_rollout_track_f(r->d, r->kp, r->tmax, r->gravity, qk, rk, tk);
+        for (int j = 0; j < n; j++) ws->tau[j * B + k] = tk[j];
       }
       mi_wm_step_soa(r->d, ws->q, ws->qd, ws->tau, (size_t)B, 0, nc, r->h, 1);
     }
@@ -361,7 +372,7 @@ float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_ou
     float qref[MI_WM_MAX_DOF];
     for (int j = 0; j < n; j++) qref[j] = mi_spline_eval(knots, r->nk, n, j, r->spline, s);
     for (int sub = 0; sub < r->nsub; sub++) {
-      for (int j = 0; j < n; j++) tau[j] = pd_tau(r, j, qref[j], q[j]);
+      mi_rollout_track_f(r->d, r->kp, r->tmax, r->gravity, q, qref, tau);
       mi_wm_step_f(r->d, q, qd, tau, r->h, 1, NULL);
     }
     c += stage_cost(r, q, qd, tau, 1, t == r->H - 1);
@@ -372,6 +383,8 @@ float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_ou
 }
 
 /* ---- hook for the CUDA backend (worldmodel/backend.c, engineer `cuda`) ---- */
+int mi_rollout_gravity_comp(const mi_rollout *r) { return r->gravity; }
+
 bool mi_rollout_export(const mi_rollout *r, const mi_wm_dynf **dyn, float *kp, float *q0,
                        float *qd0, float goal_p[3], float goal_R[9]) {
   if (dyn) *dyn = r->d;

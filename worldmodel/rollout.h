@@ -5,8 +5,11 @@
  *
  * Control: a candidate's knots are joint position references [rad or m]
  * (planner.h's spline); at rollout step t the reference is the spline at the
- * end of the step, tracked by a PD law re-evaluated every substep:
- *   tau = clamp(kp (q_ref - q), +-effort) - kd qd,
+ * end of the step, tracked by a PD law with gravity compensation,
+ * re-evaluated every substep (worldmodel/rollout_law.h):
+ *   tau = clamp(kp (q_ref - q) + g(q), +-effort) - kd qd,
+ * g(q) the model's gravity torques (param rollout.gravity_compensation,
+ * default on; the plant's servo and the controller add the same term),
  * then one semi-implicit Euler substep of the model (damping, friction,
  * torque limits). The damping part kd is added to the joints' own damping,
  * which the model's step integrates implicitly (as MuJoCo's Euler does with
@@ -105,6 +108,9 @@ int mi_rollout_ndof(const mi_rollout *r);
  * the return is whether the orientation term is on). Any pointer may be NULL. */
 bool mi_rollout_export(const mi_rollout *r, const mi_wm_dynf **dyn, float *kp, float *q0,
                        float *qd0, float goal_p[3], float goal_R[9]);
+
+/* Whether the tracking law adds the model's gravity torques (1) or not (0). */
+int mi_rollout_gravity_comp(const mi_rollout *r);
 
 #ifdef __cplusplus
 }

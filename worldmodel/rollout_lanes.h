@@ -116,6 +116,42 @@ int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float *q, cons
   return k;
 }
 
+/* the tracking law over lanes */
+#define MI_RL_T VF
+#define MI_RL_V3 DN(mi_wm_v3)
+#define MI_RL_M3 DN(mi_wm_m3)
+#define MI_RL_FK DN(mi_wm_fk)
+#define MI_RL_NAME(name) RL_CAT_(name, MI_RL_SUF)
+#define MI_RL_FN static inline
+#define MI_RL_C(x) DN(mi_wm_splat)((float)(x))
+#define MI_RL_MIN(a, b) DN(mi_wm_vmin)((a), (b))
+#define MI_RL_MAX(a, b) DN(mi_wm_vmax)((a), (b))
+#include "worldmodel/rollout_law_tmpl.h"
+#undef MI_RL_T
+#undef MI_RL_V3
+#undef MI_RL_M3
+#undef MI_RL_FK
+#undef MI_RL_NAME
+#undef MI_RL_FN
+#undef MI_RL_C
+#undef MI_RL_MIN
+#undef MI_RL_MAX
+
+int RL(mi_rollout_track_lanes)(const mi_wm_dynf *d, const float *kp, const float *tmax,
+                               int gravity, const float *q, const float *qref, float *tau,
+                               int stride, int nc) {
+  const int n = d->ndof;
+  int k = 0;
+  for (; k + MI_RL_LANES <= nc; k += MI_RL_LANES) {
+    VF qv[MI_WM_MAX_DOF], rv[MI_WM_MAX_DOF], tv[MI_WM_MAX_DOF];
+    DN(mi_wm_load)(qv, q, (size_t)stride, n, k);
+    DN(mi_wm_load)(rv, qref, (size_t)stride, n, k);
+    CN(mi_rollout_track)(d, kp, tmax, gravity, qv, rv, tv);
+    DN(mi_wm_store)(tv, tau, (size_t)stride, n, k);
+  }
+  return k;
+}
+
 #undef CN
 #undef VF
 #undef VU

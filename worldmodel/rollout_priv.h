@@ -30,4 +30,14 @@ int mi_rollout_cost_lanes_v4(const mi_rollout_cost_ctx *c, const float *q, const
 int mi_rollout_cost_lanes_v8(const mi_rollout_cost_ctx *c, const float *q, const float *qd,
                              const float *tau, int stride, int nc, int terminal, float *cost);
 
+/* The tracking torques (rollout_law.h) of candidates [0, nc): q, qref read
+ * and tau written with `stride`, a whole group of lanes at a time; returns
+ * the first candidate not done (the caller finishes with mi_rollout_track_f). */
+int mi_rollout_track_lanes_v4(const mi_wm_dynf *d, const float *kp, const float *tmax,
+                              int gravity, const float *q, const float *qref, float *tau,
+                              int stride, int nc);
+int mi_rollout_track_lanes_v8(const mi_wm_dynf *d, const float *kp, const float *tmax,
+                              int gravity, const float *q, const float *qref, float *tau,
+                              int stride, int nc);
+
 #endif /* MI_WM_ROLLOUT_PRIV_H */

@@ -6,15 +6,18 @@ if(TARGET mi_predictor AND TARGET mi_sim)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_predictor_loop.c
     LIBS mirai::predictor mirai::sim
     LABELS integration TIMEOUT 180 ARGS test_reach)
-  foreach(t teleop_into_table pick)
-    add_test(NAME test_predictor_loop_${t} COMMAND test_predictor_loop_reach test_${t})
-    # known failures (see docs/readme/predictor.md, "State"): the sim's
-    # position servo (stable PD) sags far more than the rollouts' PD model
-    # predicts, so verified plans still end in contact; run them by hand with
-    # ctest -R test_predictor_loop_ the executable: test_predictor_loop_reach test_<name>
-    set_tests_properties(test_predictor_loop_${t} PROPERTIES LABELS integration TIMEOUT 180
-      DISABLED TRUE)
-  endforeach()
+  # teleop into the table: passes since the rollouts and the sim's servo
+  # share the tracking law with gravity compensation (worldmodel/rollout_law.h)
+  add_test(NAME test_predictor_loop_teleop_into_table
+    COMMAND test_predictor_loop_reach test_teleop_into_table)
+  set_tests_properties(test_predictor_loop_teleop_into_table PROPERTIES
+    LABELS integration TIMEOUT 180)
+  add_test(NAME test_predictor_loop_pick COMMAND test_predictor_loop_reach test_pick)
+  # known failure (see docs/readme/predictor.md, "State"): the tool does not
+  # reach the moving part's approach point; run it by hand with
+  # test_predictor_loop_reach test_pick
+  set_tests_properties(test_predictor_loop_pick PROPERTIES LABELS integration TIMEOUT 180
+    DISABLED TRUE)
 endif()
 
 # `mirai node predictor` as a process, fed by a scripted plant on sim time

@@ -1,7 +1,8 @@
 /* worldmodel/cuda/candidate.h - one candidate of the CUDA backend, written as
  * MI_HDI code over flat, pointer-free structs: sampling its knots (Philox,
  * the planner's counter convention), rolling it out (PD tracking of the
- * spline through mi_wm_step_f) and scoring it (cost.h), exactly as
+ * spline with gravity compensation, rollout_law.h, through mi_wm_step_f)
+ * and scoring it (cost.h), exactly as
  * worldmodel/rollout.c's scalar path does. nvcc compiles it into the kernels
  * (worldmodel/cuda/planner.cu); the C compiler compiles it too, so the CPU
  * tests (tests/unit/test_cuda_candidate.c) check the GPU's per-candidate code
@@ -29,6 +30,7 @@
 #include "worldmodel/dynamics.h"
 #include "worldmodel/model.h"
 #include "worldmodel/planner.h"
+#include "worldmodel/rollout_law.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +50,7 @@ typedef struct mi_cuda_problem {
   int spline;          /* mi_spline_kind */
   float h;             /* substep [s] = dt / nsub */
   float kp[MI_WM_MAX_DOF];
+  int gravity;         /* the tracking law adds g(q) (rollout_law.h) */
   float lo[MI_WM_MAX_DOF], hi[MI_WM_MAX_DOF];     /* position limits (and knot bounds) */
   float vmax[MI_WM_MAX_DOF], tmax[MI_WM_MAX_DOF]; /* speed and effort limits */
   int nmoving;                                    /* spheres on a body */
@@ -167,12 +170,6 @@ MI_HDI float mi_cuda_stage_cost(const mi_cuda_problem *p, const mi_cuda_inputs *
   return c;
 }
 
-/* PD command with the effort clamp, one joint (as rollout.c's pd_tau) */
-MI_HDI float mi_cuda__pd(const mi_cuda_problem *p, int j, float qref, float q) {
-  float t = p->kp[j] * (qref - q);
-  return mi_cost__min(mi_cost__max(t, -p->tmax[j]), p->tmax[j]);
-}
-
 /* This lane's share of the total cost of the candidate with knots u rolled
  * out from in->q0, in->qd0 over H steps (NaN is left to the caller). When
  * q_out is not NULL it receives the state after each step (H x n). */
@@ -191,7 +188,7 @@ MI_HDI float mi_cuda_rollout(const mi_cuda_problem *p, const mi_cuda_inputs *in,
     float s = (float)(t + 1) / (float)p->H * (float)(p->nk - 1);
     for (int j = 0; j < n; j++) qref[j] = mi_spline_eval(u, p->nk, n, j, p->spline, s);
     for (int sub = 0; sub < p->nsub; sub++) {
-      for (int j = 0; j < n; j++) tau[j] = mi_cuda__pd(p, j, qref[j], q[j]);
+      mi_rollout_track_f(&p->dyn, p->kp, p->tmax, p->gravity, q, qref, tau);
       mi_wm_step_f(&p->dyn, q, qd, tau, p->h, 1, NULL);
     }
     c += mi_cuda_stage_cost(p, in, q, qd, tau, t == p->H - 1, lane, nlanes);
