@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "worldmodel/pool.h"
 #include "worldmodel/rollout.h"
+#include "worldmodel/rollout_law.h"
 #include "worldmodel/verify.h"
 
 /* ---- params: own rows + the planner's, learner's and estimator's ---- */
@@ -315,19 +316,6 @@ static mi_status teleop_stop(mi_predictor *pr, const double *q, const char *why)
   return MI_OK;
 }
 
-/* what a hit touched, in words */
-static void hit_names(const mi_model *m, const mi_wm_hit *h, const char **what,
-                      const char **name) {
-  switch (h->kind) {
-    case MI_WM_HIT_FIXTURE: *what = "fixture"; *name = m->fixture[h->other].name; break;
-    case MI_WM_HIT_CONVEYOR: *what = "conveyor"; *name = "belt"; break;
-    case MI_WM_HIT_ZONE: *what = "zone"; *name = m->zone[h->other].name; break;
-    case MI_WM_HIT_SELF: *what = "link"; *name = m->geom[h->other].name; break;
-    case MI_WM_HIT_GROUND: *what = "the"; *name = "floor"; break;
-    default: *what = "part"; *name = "on the belt"; break;
-  }
-}
-
 static mi_status verify_rows(mi_predictor *pr, int rows, mi_wm_hit *hit) {
   return mi_wm_verify(pr->m, pr->vq, rows, hit);
 }
@@ -524,10 +512,14 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   for (int i = 0; i <= H; i++) {
     float u[MI_PLANNER_MAX_NU];
     pl->t[i] = dt * i;
-    /* the references the rollout tracked, from t = 0: not the measured
-     * position at t = 0, which would drop the offset the servo needs
-     * against gravity for the first interval of every plan */
-    mi_planner_control_at(pr->planner, dt * i, u);
+    /* the references the rollout tracked: during step i (from t = i dt) it
+     * held the spline at the end of the step, (i + 1) dt, so that is point
+     * i (the last point holds the horizon's end). Not the measured position
+     * at t = 0, which would drop what the servo needs for the first
+     * interval; not the spline at t = 0 either: no rollout step tracks it,
+     * so nothing scores it, and a knot 0 that drifted into the belt had
+     * every later plan rejected at step 0 (the pick test) */
+    mi_planner_control_at(pr->planner, dt * (i < H ? i + 1 : H), u);
     for (int j = 0; j < n; j++) pl->q[i][j] = u[j];
   }
   for (int i = 0; i <= H; i++)
@@ -539,12 +531,26 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     for (int j = 0; j < n; j++) {
       int a = i > 0 ? i - 1 : 0, b = i < H ? i + 1 : H;
       pl->qdd[i][j] = (pl->qd[b][j] - pl->qd[a][j]) / (dt * (b - a));
-      double kp = mi_planner_per_joint(&p->planner.kp, j, 100.0);
-      double kd = mi_planner_per_joint(&p->planner.kd, j, 10.0);
-      double tq = kp * (pl->q[i][j] - pr->qs[i * n + j]) - kd * pr->qds[i * n + j];
-      double lim = pr->m->dyn.effort[j];
-      pl->tau[i][j] = tq > lim ? lim : (tq < -lim ? -lim : tq);
     }
+  /* efforts: the rollout's law on its predicted states (rollout_law.h:
+   * clamp(kp (q_ref - q) + g(q), +-effort) - kd qd) */
+  {
+    float kp[MI_WM_MAX_DOF], tmax[MI_WM_MAX_DOF];
+    for (int j = 0; j < n; j++) {
+      kp[j] = (float)mi_planner_per_joint(&p->planner.kp, j, 100.0);
+      tmax[j] = pr->m->dynf.effort[j];
+    }
+    for (int i = 0; i <= H; i++) {
+      float qr[MI_WM_MAX_DOF], tq[MI_WM_MAX_DOF];
+      for (int j = 0; j < n; j++) qr[j] = (float)pl->q[i][j];
+      mi_rollout_track_f(&pr->m->dynf, kp, tmax, mi_rollout_gravity_comp(pr->rollout),
+                         &pr->qs[i * n], qr, tq);
+      for (int j = 0; j < n; j++) {
+        double kd = mi_planner_per_joint(&p->planner.kd, j, 10.0);
+        pl->tau[i][j] = (double)tq[j] - kd * pr->qds[i * n + j];
+      }
+    }
+  }
 
   /* 6. never a NaN */
   bool finite = true;
@@ -578,20 +584,20 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
   if (st != MI_OK) {
     pr->st.plans_rejected++;
-    const char *what, *oname;
-    hit_names(pr->m, &hit, &what, &oname);
+    /* "link3/collision0 vs fixture 'table' at step 12": which link touched
+     * what (another link, the floor, a fixture, the belt, a zone) */
+    char hd[160];
+    mi_wm_hit_describe(pr->m, &hit, NULL, hd, sizeof hd);
     if (pr->task == MI_TASK_TELEOP) {
       /* the closest collision-free action: none in the plan, so stop */
-      char why[128];
-      snprintf(why, sizeof why, "the commanded motion hits %s %s at %.2f s", what, oname,
-               hit.step * dt);
+      char why[224];
+      snprintf(why, sizeof why, "the commanded motion hits: %s (%.2f s)", hd, hit.step * dt);
       (void)teleop_stop(pr, pr->qref, why);
       handed_out(pr, now_ns);
       if (plan) *plan = pl;
       return MI_OK;
     }
-    set_reason(pr, "plan rejected: step %d (%.2f s) hits %s %s", hit.step, hit.step * dt, what,
-               oname);
+    set_reason(pr, "plan rejected: %s (%.2f s)", hd, hit.step * dt);
     return MI_ERR_COLLISION;
   }
   pr->st.plans_published++;

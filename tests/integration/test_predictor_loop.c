@@ -210,6 +210,7 @@ static void pred_params(mi_pred_node_params *p, int domain) {
   }
   p->dds.domain_id = domain;
   p->dds.use_sim_time = true;
+  if (getenv("LOOP_NOGRAV")) p->core.planner.gravity_comp = false;
 }
 
 /* a collision-free configuration whose tool lies in a box */
@@ -274,6 +275,7 @@ static void rig_start(rig *r, int domain, const double *q0, int start_task, doub
     sp.position_kp.v[j] = k_kp[j];
     sp.position_kd.v[j] = k_kd[j];
   }
+  if (getenv("LOOP_NOGRAV")) sp.gravity_comp = false;
   mi_status st = mi_sim_node_create(&sp, &r->sim, err, sizeof err);
   if (st != MI_OK) fail_msg("sim: %s", err);
   /* the predictor */
@@ -491,6 +493,12 @@ static void test_pick(void **state) {
     tool_pos(&r, r.c.q_now, p);
     double a[3] = {r.c.part[0][0], r.c.part[0][1], r.c.part[0][2] + h};
     double d = dist3(p, a);
+    if (getenv("PRED2_TRACE") && r.t_ns % (100 * MS) == 0)
+      printf("t %.2f tool %.3f %.3f %.3f approach %.3f %.3f %.3f d %.3f plans %llu rej %llu "
+             "view %.3f reason '%s'\n",
+             mi_s_from_ns(r.t_ns), p[0], p[1], p[2], a[0], a[1], a[2], d,
+             (unsigned long long)r.c.plans, (unsigned long long)r.c.st.plans_rejected,
+             r.c.st.tool_to_goal, r.c.reason);
     if (d < best) {
       best = d;
       best_t = r.t_ns;
