@@ -27,6 +27,11 @@ struct mi_wm_learner {
   double vscale[MI_WM_MAX_DOF], tscale[MI_WM_MAX_DOF]; /* feature scales */
   double *A, *B, *W; /* F x F, F x n, F x n (row-major) */
   double *Asolve, *Bsolve; /* dposv scratch */
+  /* the mass-only regression r = G s (G: n x n, column k the sensitivity
+   * block of body k): normal equations M s = v, forgotten like A, B */
+  double M[MI_WM_MAX_DOF * MI_WM_MAX_DOF], v[MI_WM_MAX_DOF];
+  double mscale[MI_WM_MAX_DOF]; /* 1 + s_k, clamped; 1 until fitted */
+  bool mfitted;
   uint64_t since_fit;
   mi_wm_learner_stats st;
   /* history ring (oldest at head) */
@@ -70,6 +75,7 @@ mi_status mi_wm_learner_create(const mi_model *m, const mi_wm_learner_params *p,
   l->p = *p;
   l->n = m->ndof;
   l->F = 1 + 2 * l->n + l->n * l->n;
+  for (int k = 0; k < MI_WM_MAX_DOF; k++) l->mscale[k] = 1.0;
   for (int j = 0; j < l->n; j++) {
     double v = m->dyn.velocity[j], e = m->dyn.effort[j];
     l->vscale[j] = (isfinite(v) && v > 0.0) ? 1.0 / v : 1.0;
@@ -130,6 +136,10 @@ void mi_wm_learner_reset(mi_wm_learner *l) {
   memset(l->B, 0, F * n * sizeof(double));
   memset(l->W, 0, F * n * sizeof(double));
   memset(&l->st, 0, sizeof l->st);
+  memset(l->M, 0, sizeof l->M);
+  memset(l->v, 0, sizeof l->v);
+  for (int k = 0; k < MI_WM_MAX_DOF; k++) l->mscale[k] = 1.0;
+  l->mfitted = false;
   l->since_fit = 0;
   l->hlen = l->hhead = 0;
 }
@@ -175,6 +185,77 @@ static void prior_step(const mi_wm_learner *l, double *q, double *qd, const doub
   for (int j = 0; j < l->n; j++) qdd_mean[j] = (qd[j] - qd0[j]) / dt;
 }
 
+/* Inverse dynamics of table d at (q, qd) through ABA: a0 = ABA(f = 0),
+ * column j of A = ABA(e_j) - a0 = M^-1 e_j; A is Cholesky-factored in place
+ * (upper, row-major) so that ID(qdd) = M (qdd - a0) = A^-1 (qdd - a0).
+ * Returns false when A is not positive definite. */
+static bool id_factor(const mi_wm_dynd *d, const double *q, const double *qd, double *A,
+                      double *a0) {
+  const int n = d->ndof;
+  double f[MI_WM_MAX_DOF] = {0}, a[MI_WM_MAX_DOF];
+  mi_wm_aba_d(d, q, qd, f, 0.0, a0);
+  for (int j = 0; j < n; j++) {
+    f[j] = 1.0;
+    mi_wm_aba_d(d, q, qd, f, 0.0, a);
+    f[j] = 0.0;
+    for (int i = 0; i < n; i++) A[i * n + j] = a[i] - a0[i];
+  }
+  return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', n, A, n) == 0;
+}
+
+/* x = A^-1 b with A factored by id_factor */
+static bool id_solve(const double *A, int n, double *x) {
+  return LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', n, 1, A, n, x, 1) == 0 && all_finite(x, n);
+}
+
+/* One transition's rows of the mass-only model. The rigid-body terms are
+ * linear in each body's inertial parameters, so with s_k = 1 + delta_k
+ *   M_p (qdd_obs - qdd_prior) = - sum_k delta_k ID_k(q, qd, qdd_obs),
+ * ID_k the inverse dynamics of body k's parameters alone (= ID of the
+ * table with body k doubled minus ID of the prior), exact in delta: no
+ * linearisation in the scale, so a 30% payload is found as 1.3, not as a
+ * first-order 1.1. Rows (n, the joints) are weighted by 1 / effort so that
+ * every joint counts alike. Y: n x n (row j, column k), y: n. */
+static bool mass_rows(const mi_wm_learner *l, const double *q0, const double *qd0,
+                      const double *q1, const double *qd1, double dt, const double *r,
+                      double *Y, double *y) {
+  const int n = l->n;
+  double A[MI_WM_MAX_DOF * MI_WM_MAX_DOF], a0[MI_WM_MAX_DOF], qdd[MI_WM_MAX_DOF];
+  double idp[MI_WM_MAX_DOF], idk[MI_WM_MAX_DOF];
+  mi_wm_dynd d = l->m->dyn;
+  /* at the step's midpoint: the mean accelerations belong there */
+  double q[MI_WM_MAX_DOF] = {0}, qd[MI_WM_MAX_DOF] = {0};
+  for (int j = 0; j < n; j++) {
+    qdd[j] = (qd1[j] - qd0[j]) / dt;
+    q[j] = 0.5 * (q0[j] + q1[j]);
+    qd[j] = 0.5 * (qd0[j] + qd1[j]);
+  }
+  if (!id_factor(&d, q, qd, A, a0)) return false;
+  for (int j = 0; j < n; j++) {
+    idp[j] = qdd[j] - a0[j];
+    y[j] = r[j];
+  }
+  if (!id_solve(A, n, idp) || !id_solve(A, n, y)) return false;
+  for (int k = 0; k < n; k++) {
+    double mass = d.mass[k], h[3], in[6];
+    memcpy(h, d.h[k], sizeof h);
+    memcpy(in, d.inertia[k], sizeof in);
+    d.mass[k] = 2.0 * mass;
+    for (int i = 0; i < 3; i++) d.h[k][i] = 2.0 * h[i];
+    for (int i = 0; i < 6; i++) d.inertia[k][i] = 2.0 * in[i];
+    bool ok = id_factor(&d, q, qd, A, a0);
+    d.mass[k] = mass;
+    memcpy(d.h[k], h, sizeof h);
+    memcpy(d.inertia[k], in, sizeof in);
+    if (!ok) return false;
+    for (int j = 0; j < n; j++) idk[j] = qdd[j] - a0[j];
+    if (!id_solve(A, n, idk)) return false;
+    for (int j = 0; j < n; j++) Y[j * n + k] = -(idk[j] - idp[j]) * l->tscale[j];
+  }
+  for (int j = 0; j < n; j++) y[j] *= l->tscale[j];
+  return true;
+}
+
 mi_status mi_wm_learner_observe(mi_wm_learner *l, const double *q0, const double *qd0,
                                 const double *tau, double dt, const double *q1,
                                 const double *qd1) {
@@ -206,10 +287,53 @@ mi_status mi_wm_learner_observe(mi_wm_learner *l, const double *q0, const double
   cblas_dscal(F * n, lam, l->B, 1);
   cblas_dger(CblasRowMajor, F, F, 1.0, phi, 1, phi, 1, l->A, F);
   cblas_dger(CblasRowMajor, F, n, 1.0, phi, 1, r, 1, l->B, n);
+  /* the mass-only regression (forgotten alike; a row the inverse
+   * dynamics cannot form is left out, the transition still counts) */
+  double Y[MI_WM_MAX_DOF * MI_WM_MAX_DOF], y[MI_WM_MAX_DOF];
+  if (mass_rows(l, q0, qd0, q1, qd1, dt, r, Y, y)) {
+    for (int k = 0; k < n; k++) {
+      for (int c = 0; c < n; c++) {
+        double sum = 0.0;
+        for (int j = 0; j < n; j++) sum += Y[j * n + k] * Y[j * n + c];
+        l->M[k * n + c] = lam * l->M[k * n + c] + sum;
+      }
+      double sv = 0.0;
+      for (int j = 0; j < n; j++) sv += Y[j * n + k] * y[j];
+      l->v[k] = lam * l->v[k] + sv;
+    }
+  } else {
+    for (int i = 0; i < n * n; i++) l->M[i] *= lam;
+    for (int k = 0; k < n; k++) l->v[k] *= lam;
+  }
   l->st.weight = lam * l->st.weight + 1.0;
   l->st.transitions++;
   l->since_fit++;
   return MI_OK;
+}
+
+/* Solve the mass-only system (M + ridge scale I) s = v; mscale = 1 + s,
+ * clamped to [MASS_SCALE_MIN, MASS_SCALE_MAX]. A failed solve leaves the
+ * previous scales. */
+#define MASS_SCALE_MIN 0.25
+#define MASS_SCALE_MAX 4.0
+static void fit_mass_scale(mi_wm_learner *l, double scale) {
+  const int n = l->n;
+  double M[MI_WM_MAX_DOF * MI_WM_MAX_DOF], s[MI_WM_MAX_DOF];
+  memcpy(M, l->M, sizeof(double) * (size_t)(n * n));
+  memcpy(s, l->v, sizeof(double) * (size_t)n);
+  for (int k = 0; k < n; k++) {
+    /* ridge relative to each column's own energy (the columns' scales
+     * differ by orders of magnitude between a base link and a wrist), plus
+     * a floor so a body the data never excites stays at its prior mass */
+    M[k * n + k] += l->p.ridge * M[k * n + k] + 1e-12 * (1.0 + scale);
+  }
+  lapack_int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', n, 1, M, n, s, 1);
+  if (info != 0 || !all_finite(s, n)) return;
+  for (int k = 0; k < n; k++) {
+    double c = 1.0 + s[k];
+    l->mscale[k] = c < MASS_SCALE_MIN ? MASS_SCALE_MIN : c > MASS_SCALE_MAX ? MASS_SCALE_MAX : c;
+  }
+  l->mfitted = true;
 }
 
 mi_status mi_wm_learner_fit(mi_wm_learner *l) {
@@ -227,6 +351,7 @@ mi_status mi_wm_learner_fit(mi_wm_learner *l) {
     return MI_ERR_RANGE;
   }
   memcpy(l->W, l->Bsolve, sizeof(double) * (size_t)F * (size_t)n);
+  fit_mass_scale(l, scale);
   l->st.fits++;
   l->st.fitted = true;
   l->since_fit = 0;
@@ -355,4 +480,32 @@ mi_status mi_wm_learner_prediction_error(mi_wm_learner *l, int starts, double *e
   *err = sqrt(se / (double)(starts * n));
   if (err_prior) *err_prior = sqrt(sp / (double)(starts * n));
   return MI_OK;
+}
+
+/* ---- the correction the rollouts use: per-body mass scales ---- */
+
+mi_status mi_wm_learner_mass_scale(const mi_wm_learner *l, double *scale) {
+  for (int k = 0; k < l->n; k++) scale[k] = l->mscale[k];
+  return l->mfitted ? MI_OK : MI_ERR_STATE;
+}
+
+void mi_wm_learner_scale_dyn(const double *scale, const mi_wm_dynd *prior_d,
+                             const mi_wm_dynf *prior_f, mi_wm_dynd *out_d, mi_wm_dynf *out_f) {
+  if (out_d) *out_d = *prior_d;
+  if (out_f) *out_f = *prior_f;
+  const int n = prior_d->ndof;
+  for (int k = 0; k < n; k++) {
+    const double c = scale[k];
+    if (out_d) {
+      out_d->mass[k] = prior_d->mass[k] * c;
+      for (int i = 0; i < 3; i++) out_d->h[k][i] = prior_d->h[k][i] * c;
+      for (int i = 0; i < 6; i++) out_d->inertia[k][i] = prior_d->inertia[k][i] * c;
+    }
+    if (out_f) {
+      /* from the float64 tables, so float32 rounding does not compound */
+      out_f->mass[k] = (float)(prior_d->mass[k] * c);
+      for (int i = 0; i < 3; i++) out_f->h[k][i] = (float)(prior_d->h[k][i] * c);
+      for (int i = 0; i < 6; i++) out_f->inertia[k][i] = (float)(prior_d->inertia[k][i] * c);
+    }
+  }
 }

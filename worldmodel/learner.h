@@ -174,6 +174,35 @@ const mi_wm_learner_params *mi_wm_learner_get_params(const mi_wm_learner *l);
 /* W (F x n, row-major), owned by the learner. */
 const double *mi_wm_learner_weights(const mi_wm_learner *l);
 
+/* ---- the correction inside the planner's rollouts ----
+ * The rollouts (worldmodel/rollout.h) run the float32 dynamics tables and
+ * cannot evaluate W per substep. What they get instead is the physically
+ * meaningful part of the residual: per-body inertial scales 1 + d_k (body
+ * k's mass, first moment and inertia together). Next to W the learner fits,
+ * with the same forgetting, a mass-only model that is exact in d because
+ * rigid-body dynamics are linear in the inertial parameters:
+ *     M_prior (qdd_obs - qdd_prior) = - sum_k d_k ID_k(q, qd, qdd_obs),
+ * ID_k the inverse dynamics of body k's parameters alone (through ABA and a
+ * Cholesky factor of M^-1, at the transition's midpoint), rows weighted by
+ * 1 / effort, ridge relative to each column's energy. (A first-order fit on
+ * the sensitivity features finds a 30% payload as about 1.14.) The bias,
+ * velocity and torque terms of W stay out of the rollouts (the learner's
+ * own predictions use them). */
+
+/* Per-body scale 1 + d_k (n values; each clamped to [0.25, 4]) from the
+ * last successful fit; all 1 before it.
+ * @retval MI_OK         fitted
+ * @retval MI_ERR_STATE  not fitted yet (scale is all 1) */
+mi_status mi_wm_learner_mass_scale(const mi_wm_learner *l, double *scale);
+
+/* out = prior with body k's mass, first moment h and inertia times
+ * scale[k] (prior_d->ndof values), in both precisions (the float32 table
+ * computed from the float64 one); everything else copied. out_d or out_f
+ * may be NULL; prior_f is read only for what is copied unchanged. No
+ * allocation. */
+void mi_wm_learner_scale_dyn(const double *scale, const mi_wm_dynd *prior_d,
+                             const mi_wm_dynf *prior_f, mi_wm_dynd *out_d, mi_wm_dynf *out_f);
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,6 +100,11 @@ struct mi_predictor {
   int64_t last_plan_ns;
   bool have_last_plan;
   double qref[MI_WM_MAX_DOF]; /* this cycle's reference: teleop's start and hold */
+  /* the learner's correction in the rollouts: the prior's tables (m->dynf)
+   * and the mass-corrected ones; dyn_active is the one the rollout runs */
+  mi_wm_dynf dynf_c;
+  const mi_wm_dynf *dyn_active;
+  uint64_t applied_fits; /* the learner fit dynf_c was made from, 0 = none */
 };
 
 static void set_reason(mi_predictor *pr, const char *fmt, ...) MI_PRINTF(2, 3);
@@ -174,6 +179,8 @@ mi_status mi_predictor_create(const mi_predictor_params *p, mi_predictor **out, 
   pr->st.best_cost = NAN;
   pr->st.tool_to_goal_m = NAN;
   pr->st.learner_enabled = p->learner.enabled;
+  pr->dyn_active = &pr->m->dynf;
+  for (int k = 0; k < MI_WM_MAX_DOF; k++) pr->st.learner_mass_scale[k] = 1.0;
   set_reason(pr, "no task yet");
   /* zones: free until rt/safety_zone says otherwise? No: occupied until
    * told (the rollout's safe default) */
@@ -250,6 +257,34 @@ mi_status mi_predictor_teleop(mi_predictor *pr, int64_t stamp_ns, const double v
   pr->have_twist = true;
   new_task(pr, MI_TASK_TELEOP);
   return MI_OK;
+}
+
+/* Between cycles: give the rollout the learner's mass-corrected tables after
+ * every new fit while learning is on; back to the prior when it is off. */
+static void rollout_correction(mi_predictor *pr, const mi_wm_learner_stats *ls) {
+  const bool want = pr->st.learner_enabled && ls->fitted;
+  if (want && ls->fits != pr->applied_fits) {
+    double scale[MI_WM_MAX_DOF];
+    if (mi_wm_learner_mass_scale(pr->learner, scale) != MI_OK) return;
+    mi_wm_learner_scale_dyn(scale, &pr->m->dyn, &pr->m->dynf, NULL, &pr->dynf_c);
+    if (mi_rollout_set_inertia(pr->rollout, &pr->dynf_c) != MI_OK) return;
+    pr->dyn_active = &pr->dynf_c;
+    pr->applied_fits = ls->fits;
+    for (int k = 0; k < pr->n; k++) pr->st.learner_mass_scale[k] = scale[k];
+    pr->st.learner_in_rollouts = true;
+  } else if (!want && pr->st.learner_in_rollouts) {
+    (void)mi_rollout_set_inertia(pr->rollout, &pr->m->dynf);
+    pr->dyn_active = &pr->m->dynf;
+    pr->applied_fits = 0;
+    for (int k = 0; k < pr->n; k++) pr->st.learner_mass_scale[k] = 1.0;
+    pr->st.learner_in_rollouts = false;
+  }
+}
+
+const mi_wm_dynf *mi_predictor_rollout_dyn(const mi_predictor *pr) {
+  const mi_wm_dynf *d = NULL;
+  (void)mi_rollout_export(pr->rollout, &d, NULL, NULL, NULL, NULL, NULL);
+  return d;
 }
 
 void mi_predictor_set_learning(mi_predictor *pr, bool on) {
@@ -407,6 +442,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   mi_wm_learner_get_stats(pr->learner, &ls);
   pr->st.learner_fitted = ls.fitted;
   pr->st.learner_transitions = ls.transitions;
+  rollout_correction(pr, &ls);
   if (pr->st.cycles % 25 == 1) {
     double e, ep;
     if (mi_wm_learner_prediction_error(pr->learner, 8, &e, &ep) == MI_OK && isfinite(e)) {
@@ -538,12 +574,12 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     float kp[MI_WM_MAX_DOF], tmax[MI_WM_MAX_DOF];
     for (int j = 0; j < n; j++) {
       kp[j] = (float)mi_planner_per_joint(&p->planner.kp, j, 100.0);
-      tmax[j] = pr->m->dynf.effort[j];
+      tmax[j] = pr->dyn_active->effort[j];
     }
     for (int i = 0; i <= H; i++) {
       float qr[MI_WM_MAX_DOF], tq[MI_WM_MAX_DOF];
       for (int j = 0; j < n; j++) qr[j] = (float)pl->q[i][j];
-      mi_rollout_track_f(&pr->m->dynf, kp, tmax, mi_rollout_gravity_comp(pr->rollout),
+      mi_rollout_track_f(pr->dyn_active, kp, tmax, mi_rollout_gravity_comp(pr->rollout),
                          &pr->qs[i * n], qr, tq);
       for (int j = 0; j < n; j++) {
         double kd = mi_planner_per_joint(&p->planner.kd, j, 10.0);

@@ -99,6 +99,8 @@ typedef struct mi_predictor_status {
   double prediction_error_prior;
   bool learner_enabled, learner_fitted;
   uint64_t learner_transitions;
+  bool learner_in_rollouts;   /* the rollouts run the learner's mass-corrected model */
+  double learner_mass_scale[MI_WM_MAX_DOF]; /* per-body scale they use (1 = prior) */
   double tool_to_goal_m;      /* predicted tool distance to the goal now */
   bool reached;               /* within goal_tolerance */
   char reason[160];           /* why the last cycle published no plan ("" when it did) */
@@ -154,8 +156,16 @@ void mi_predictor_get_status(const mi_predictor *pr, mi_predictor_status *out);
 /* Samples the estimator rejected, by reason (mi_wm_est_reject). */
 void mi_predictor_rejected(const mi_predictor *pr, uint64_t counts[MI_WM_EST_REJECT_COUNT]);
 
-/* Learning on/off at run time. */
+/* Learning on/off at run time. On: from the next cycle after each learner
+ * fit the rollouts (and the plan's efforts) use the prior with every body's
+ * inertial parameters scaled by the learner's mass scales
+ * (mi_wm_learner_mass_scale). Off: the prior's tables again from the next
+ * cycle. */
 void mi_predictor_set_learning(mi_predictor *pr, bool on);
+
+/* The dynamics tables the rollouts run now (kd folded into damping; see
+ * mi_rollout_export). Valid while pr lives. */
+const mi_wm_dynf *mi_predictor_rollout_dyn(const mi_predictor *pr);
 
 /* The tool position of a configuration (model dof order) [m]. */
 void mi_predictor_tool_position(const mi_predictor *pr, const double *q, double p[3]);

@@ -382,6 +382,18 @@ float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_ou
   return isnan(c) ? INFINITY : c;
 }
 
+mi_status mi_rollout_set_inertia(mi_rollout *r, const mi_wm_dynf *d) {
+  if (!d || d->ndof != r->n) return MI_ERR_INVALID;
+  for (int k = 0; k < r->n; k++)
+    if (!(isfinite(d->mass[k]) && d->mass[k] > 0.0f)) return MI_ERR_INVALID;
+  for (int k = 0; k < r->n; k++) {
+    r->dyn.mass[k] = d->mass[k];
+    memcpy(r->dyn.h[k], d->h[k], sizeof r->dyn.h[k]);
+    memcpy(r->dyn.inertia[k], d->inertia[k], sizeof r->dyn.inertia[k]);
+  }
+  return MI_OK;
+}
+
 /* ---- hook for the CUDA backend (worldmodel/backend.c, engineer `cuda`) ---- */
 int mi_rollout_gravity_comp(const mi_rollout *r) { return r->gravity; }
 

@@ -100,6 +100,14 @@ void mi_rollout_ee_position(const mi_rollout *r, const float *q, float p[3]);
 
 int mi_rollout_ndof(const mi_rollout *r);
 
+/* Replace the bodies' inertial parameters (mass, h, inertia of the ndof
+ * bodies) the rollouts use with d's, e.g. the learner's mass-corrected
+ * tables (worldmodel/learner.h); everything else (limits, damping with kd
+ * folded in, geometry) stays. A setter: not while a planner iterates.
+ * @retval MI_ERR_INVALID d NULL, another ndof, or a mass not finite and > 0
+ *                        (tables unchanged) */
+mi_status mi_rollout_set_inertia(mi_rollout *r, const mi_wm_dynf *d);
+
 /* ---- hook for the CUDA backend (worldmodel/backend.c, engineer `cuda`) ---- */
 
 /* What a device needs to roll out exactly what this rollout does: the
