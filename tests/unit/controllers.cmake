@@ -12,9 +12,5 @@ if(TARGET mi_ctrl)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_controllers_rtloop.c
     LIBS mirai::ctrl
     LABELS unit TIMEOUT 60)
-  # no builtin malloc: the compiler must not move the counter's flag around it
-  target_compile_options(test_controllers_rtloop PRIVATE -fno-builtin)
-  target_link_options(test_controllers_rtloop PRIVATE
-    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
-    -Wl,--wrap=aligned_alloc -Wl,--wrap=posix_memalign)
+  mirai_test_count_allocs(test_controllers_rtloop)
 endif()

@@ -20,61 +20,24 @@
 #include "controllers/controller.h"
 #include "controllers/rtloop.h"
 #include "core/clock.h"
+#include "tests/support/alloc_count.h"
 
 #define MS 1000000LL
 
-/* --- the malloc counter -------------------------------------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__real_aligned_alloc(size_t a, size_t n);
-int __real_posix_memalign(void **p, size_t a, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_aligned_alloc(size_t a, size_t n);
-int __wrap_posix_memalign(void **p, size_t a, size_t n);
-
-static _Thread_local volatile bool t_counting; /* set on the thread under watch */
-static _Atomic uint64_t g_allocs;
-
-static void count(void) {
-  if (t_counting) atomic_fetch_add(&g_allocs, 1);
-}
-void *__wrap_malloc(size_t n) {
-  count();
-  return __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t m) {
-  count();
-  return __real_calloc(n, m);
-}
-void *__wrap_realloc(void *p, size_t n) {
-  count();
-  return __real_realloc(p, n);
-}
-void *__wrap_aligned_alloc(size_t a, size_t n) {
-  count();
-  return __real_aligned_alloc(a, n);
-}
-int __wrap_posix_memalign(void **p, size_t a, size_t n) {
-  count();
-  return __real_posix_memalign(p, a, n);
-}
+/* allocations are counted by tests/support/alloc_count.c (--wrap) */
 
 static void test_counter_counts(void **state) {
   (void)state;
   /* the counter is real: an allocation on a watched thread is seen */
-  atomic_store(&g_allocs, 0);
-  t_counting = true;
+  mi_test_alloc_reset();
+  mi_test_alloc_watch_thread(true);
   void *volatile p = malloc(32);
   void *volatile q = calloc(4, 8);
-  t_counting = false;
+  mi_test_alloc_watch_thread(false);
   free(p);
   free(q);
-  assert_int_equal(atomic_load(&g_allocs), 2);
-  atomic_store(&g_allocs, 0);
+  assert_int_equal(mi_test_alloc_count(), 2);
+  mi_test_alloc_reset();
 }
 
 /* --- schedule, histogram, overruns ------------------------------------- */
@@ -159,7 +122,7 @@ typedef struct run {
 
 static bool ctrl_tick(void *user, const mi_ctrl_tick *t) {
   run *r = user;
-  t_counting = true; /* from here on, this thread is watched */
+  mi_test_alloc_watch_thread(true); /* from here on, this thread is watched */
   /* the ideal plant, fed from the loop (this thread is the producer) */
   mi_ctrl_joint_state js = {.arrival_ns = t->wake_ns, .n = 3};
   for (int j = 0; j < 3; j++) {
@@ -192,7 +155,7 @@ static void test_loop_allocates_nothing(void **state) {
   mi_ctrl_rtloop l;
   assert_int_equal(mi_ctrl_rtloop_init(&l, &cfg, ctrl_tick, &r), MI_OK);
 
-  atomic_store(&g_allocs, 0);
+  mi_test_alloc_reset();
   assert_int_equal(mi_ctrl_rtloop_start(&l), MI_OK);
   /* this thread: planner and zone, 10 ms apart; a stall in the middle */
   static mi_ctrl_plan plan;
@@ -231,7 +194,7 @@ static void test_loop_allocates_nothing(void **state) {
   int seen = atomic_load(&r.states_seen);
   assert_true(seen & (1 << MI_CTRL_RUN));
   assert_true(seen & (1 << MI_CTRL_SAFE_STOP));
-  assert_int_equal(atomic_load(&g_allocs), 0);
+  assert_int_equal(mi_test_alloc_count(), 0);
   mi_ctrl_destroy(r.c);
 }
 

@@ -22,6 +22,7 @@
 #include "worldmodel/model.h"
 #include "worldmodel/planner.h"
 #include "worldmodel/pool.h"
+#include "tests/support/alloc_count.h"
 #include "worldmodel/rollout.h"
 
 #define ARM MIRAI_SOURCE_DIR "/tests/data/wm_arm7.urdf"
@@ -29,45 +30,7 @@
 
 static mi_model *g_m;
 
-/* ---- a counter around the allocator (linked with -Wl,--wrap=...) ---- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void *__real_aligned_alloc(size_t a, size_t n);
-int __real_posix_memalign(void **p, size_t a, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_aligned_alloc(size_t a, size_t n);
-int __wrap_posix_memalign(void **p, size_t a, size_t n);
-
-static atomic_bool g_counting; /* every thread, the pool's workers too */
-static atomic_ulong g_allocs;
-
-static void count_alloc(void) {
-  if (atomic_load(&g_counting)) atomic_fetch_add(&g_allocs, 1);
-}
-void *__wrap_malloc(size_t n) {
-  count_alloc();
-  return __real_malloc(n);
-}
-void *__wrap_calloc(size_t n, size_t m) {
-  count_alloc();
-  return __real_calloc(n, m);
-}
-void *__wrap_realloc(void *p, size_t n) {
-  count_alloc();
-  return __real_realloc(p, n);
-}
-void *__wrap_aligned_alloc(size_t a, size_t n) {
-  count_alloc();
-  return __real_aligned_alloc(a, n);
-}
-int __wrap_posix_memalign(void **p, size_t a, size_t n) {
-  count_alloc();
-  return __real_posix_memalign(p, a, n);
-}
+/* allocations are counted by tests/support/alloc_count.c (--wrap) */
 
 static int setup(void **state) {
   (void)state;
@@ -403,12 +366,12 @@ static void test_threads_bit_identical(void **state) {
  * allocate nothing; the counter itself is shown to count first */
 static void test_no_allocation_per_cycle(void **state) {
   (void)state;
-  atomic_store(&g_allocs, 0);
-  atomic_store(&g_counting, true);
+  mi_test_alloc_reset();
+  mi_test_alloc_watch_all(true);
   void *volatile probe = malloc(16);
-  atomic_store(&g_counting, false);
+  mi_test_alloc_watch_all(false);
   free(probe);
-  assert_int_equal(atomic_load(&g_allocs), 1);
+  assert_int_equal(mi_test_alloc_count(), 1);
   for (int kind = 0; kind < 3; kind++) {
     mi_planner_params pp = arm_params(kind, 256, 16);
     mi_pool *pool = NULL;
@@ -424,8 +387,8 @@ static void test_no_allocation_per_cycle(void **state) {
     mi_planner_reset(p, q0);
     mi_planner_system sys = mi_rollout_system(r);
     assert_int_equal(mi_planner_optimize(p, &sys, pool, NULL), MI_OK); /* warm */
-    atomic_store(&g_allocs, 0);
-    atomic_store(&g_counting, true);
+    mi_test_alloc_reset();
+    mi_test_alloc_watch_all(true);
     for (int cyc = 0; cyc < 5; cyc++) {
       mi_planner_result res;
       mi_status st = mi_planner_optimize(p, &sys, pool, &res);
@@ -436,8 +399,8 @@ static void test_no_allocation_per_cycle(void **state) {
       mi_rollout_set_zone_active(r, 0, cyc % 2 == 0);
       if (st != MI_OK) break;
     }
-    atomic_store(&g_counting, false);
-    assert_int_equal(atomic_load(&g_allocs), 0);
+    mi_test_alloc_watch_all(false);
+    assert_int_equal(mi_test_alloc_count(), 0);
     mi_planner_destroy(p);
     mi_rollout_destroy(r);
     mi_pool_destroy(pool);

@@ -10,8 +10,5 @@ if(TARGET mirai::wm)
   # the signed distances are checked against libccd's GJK/EPA
   target_link_libraries(test_worldmodel_cost PRIVATE ${MIRAI_CCD_LIB})
   # a counter around the allocator proves a planning cycle allocates nothing
-  target_compile_options(test_worldmodel_rollout PRIVATE -fno-builtin)
-  target_link_options(test_worldmodel_rollout PRIVATE
-    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
-    -Wl,--wrap=aligned_alloc -Wl,--wrap=posix_memalign)
+  mirai_test_count_allocs(test_worldmodel_rollout)
 endif()
