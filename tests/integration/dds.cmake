@@ -2,7 +2,7 @@
 # default loopback config (domain ids 20-29)
 mirai_add_test(NAME test_dds_cli
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_dds_cli.c
-  LIBS mirai::dds Threads::Threads m
+  LIBS mirai::dds mi_test_support Threads::Threads m
   LABELS integration
   TIMEOUT 120)
 add_dependencies(test_dds_cli mirai)

@@ -24,7 +24,7 @@ endif()
 if(TARGET mi_predictor AND TARGET mirai)
   mirai_add_test(NAME test_predictor_node
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_predictor_node.c
-    LIBS mirai::dds
+    LIBS mirai::dds mi_test_support
     LABELS integration TIMEOUT 120)
   add_dependencies(test_predictor_node mirai)
 endif()

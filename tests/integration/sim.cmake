@@ -11,7 +11,7 @@ endif()
 if(TARGET mi_sim AND TARGET mirai)
   mirai_add_test(NAME test_sim_node_process
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_sim_node_process.c
-    LIBS mirai::dds
+    LIBS mirai::dds mi_test_support
     LABELS integration TIMEOUT 120)
   add_dependencies(test_sim_node_process mirai)
 endif()

@@ -24,6 +24,7 @@
 
 #include "core/log.h"
 #include "dds/node.h"
+#include "tests/support/test_support.h"
 
 #define MIRAI MIRAI_BINARY_DIR "/launch/mirai"
 
@@ -36,18 +37,6 @@ static int run(const char *cmd, char *out, size_t out_sz) {
   out[n] = 0;
   int st = pclose(p);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static mi_dds_node *make_node(const char *name, int domain) {
-  mi_dds_node_opts o;
-  mi_dds_node_opts_init(&o, name);
-  o.dds.domain_id = domain;
-  mi_dds_node *n = NULL;
-  char err[256];
-  mi_status st = mi_dds_node_create(&o, &n, err, sizeof err);
-  if (st) print_error("%s\n", err);
-  assert_int_equal(st, MI_OK);
-  return n;
 }
 
 /* a publisher thread: the known JointState at 20 Hz until stopped */
@@ -70,7 +59,7 @@ static void *talk(void *arg) {
 
 static void test_echo_prints_known_sample(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("talker", 20);
+  mi_dds_node *n = mi_test_node("talker", 20);
   mi_dds_pub *pub;
   assert_int_equal(mi_dds_pub_create_std(n, MI_TOPIC_JOINT_STATES, &pub), MI_OK);
   char *names[2] = {"shoulder", "elbow"};
@@ -128,7 +117,7 @@ MI_DDS_TYPED_CB(on_goal, mi_msg_pose_stamped);
 
 static void test_pub_reaches_subscriber(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("listener", 21);
+  mi_dds_node *n = mi_test_node("listener", 21);
   goal_rx rx = {0};
   mi_dds_sub *sub;
   assert_int_equal(MI_DDS_SUBSCRIBE(n, "/goal", MI_QOS_COMMAND, on_goal, &rx, &sub), MI_OK);
@@ -184,7 +173,7 @@ static void wait_ok(pid_t pid) {
 
 static void test_rejected_and_counted(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("guarded", 23);
+  mi_dds_node *n = mi_test_node("guarded", 23);
   int got = 0;
   mi_dds_sub *sub;
   assert_int_equal(mi_dds_sub_create_std(n, MI_TOPIC_JOINT_COMMANDS,
@@ -220,7 +209,7 @@ static void test_rejected_and_counted(void **state) {
 
 static void test_hz_and_list(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("status", 24);
+  mi_dds_node *n = mi_test_node("status", 24);
   mi_dds_pub *pub;
   assert_int_equal(mi_dds_pub_create_std(n, MI_TOPIC_PLANNER_STATUS, &pub), MI_OK);
   mi_msg_planner_status ps;

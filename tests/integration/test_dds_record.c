@@ -17,6 +17,7 @@
 #include "dds/cdr.h"
 #include "dds/mcap.h"
 #include "dds/node.h"
+#include "tests/support/test_support.h"
 #include "dds/record.h"
 
 static const char *k_traj_yaml =
@@ -92,19 +93,6 @@ static void test_definitions(void **state) {
   assert_non_null(strstr(err, "sensor_msgs/msg/JointState"));
 }
 
-static mi_dds_node *make_node(const char *name, int domain) {
-  mi_dds_node_opts o;
-  mi_dds_node_opts_init(&o, name);
-  o.dds.domain_id = domain;
-  mi_dds_node *n = NULL;
-  char err[256];
-  if (mi_dds_node_create(&o, &n, err, sizeof err) != MI_OK) {
-    print_error("node: %s\n", err);
-    fail();
-  }
-  return n;
-}
-
 #define N_PLANS 300
 
 /* record a reliable topic while it is published: nothing lost, bytes equal
@@ -113,8 +101,8 @@ static void test_record_then_replay(void **state) {
   (void)state;
   char path[128];
   snprintf(path, sizeof path, "/tmp/mirai_rec_%d.mcap", (int)getpid());
-  mi_dds_node *pubn = make_node("rec_pub", 111);
-  mi_dds_node *recn = make_node("rec_rec", 111);
+  mi_dds_node *pubn = mi_test_node("rec_pub", 111);
+  mi_dds_node *recn = mi_test_node("rec_rec", 111);
   mi_dds_pub *pub, *js_pub;
   assert_int_equal(mi_dds_pub_create(pubn, "/plan", MI_MSG_JOINT_TRAJECTORY, MI_QOS_PLAN, &pub),
                    MI_OK);
@@ -186,8 +174,8 @@ static void test_record_then_replay(void **state) {
   /* replay into a fresh recorder on another domain: the same count comes out */
   char path2[160];
   snprintf(path2, sizeof path2, "%s.replayed.mcap", path);
-  mi_dds_node *player = make_node("rec_player", 112);
-  mi_dds_node *rec2n = make_node("rec_rec2", 112);
+  mi_dds_node *player = mi_test_node("rec_player", 112);
+  mi_dds_node *rec2n = mi_test_node("rec_rec2", 112);
   mi_dds_recorder *rec2;
   assert_int_equal(mi_dds_recorder_open(rec2n, path2, topics, 1, &rec2, err, sizeof err), MI_OK);
   mi_replay_stats stats;

@@ -30,27 +30,14 @@
 
 #include "core/clock.h"
 #include "dds/node.h"
+#include "tests/support/test_support.h"
 
 #define MIRAI MIRAI_BINARY_DIR "/launch/mirai"
 #define MS MI_NS_PER_MS
 
 /* start mirai with argv (cwd: the source dir), stdout+stderr into *fd_out */
 static pid_t start(char *const argv[], int *fd_out) {
-  int fd[2];
-  assert_int_equal(pipe(fd), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    dup2(fd[1], 2);
-    close(fd[0]);
-    if (chdir(MIRAI_SOURCE_DIR) != 0) _exit(126);
-    execv(MIRAI, argv);
-    _exit(127);
-  }
-  close(fd[1]);
-  *fd_out = fd[0];
-  return pid;
+  return mi_test_spawn(MIRAI, argv, MIRAI_SOURCE_DIR, fd_out);
 }
 
 static int finish(pid_t pid, int fd, char *out, size_t out_sz) {

@@ -26,30 +26,20 @@
 
 #include "core/clock.h"
 #include "dds/node.h"
+#include "tests/support/test_support.h"
 
 #define MIRAI MIRAI_BINARY_DIR "/launch/mirai"
 #define MS MI_NS_PER_MS
 
 /* run mirai with args from the source dir; its stdout+stderr into out */
 static int run_capture(char *const argv[], char *out, size_t out_sz) {
-  int fd[2];
-  assert_int_equal(pipe(fd), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    dup2(fd[1], 2);
-    close(fd[0]);
-    if (chdir(MIRAI_SOURCE_DIR) != 0) _exit(126);
-    execv(MIRAI, argv);
-    _exit(127);
-  }
-  close(fd[1]);
+  int fd;
+  pid_t pid = mi_test_spawn(MIRAI, argv, MIRAI_SOURCE_DIR, &fd);
   size_t len = 0;
   ssize_t k;
-  while ((k = read(fd[0], out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
+  while ((k = read(fd, out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
   out[len] = '\0';
-  close(fd[0]);
+  close(fd);
   int st;
   waitpid(pid, &st, 0);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -131,25 +121,13 @@ typedef struct child {
 } child;
 
 static child start_sim(const char *mode, const char *domain) {
-  int fd[2];
-  assert_int_equal(pipe(fd), 0);
+  char m[64], d[64];
+  snprintf(m, sizeof m, "time.mode:=%s", mode);
+  snprintf(d, sizeof d, "dds.domain_id:=%s", domain);
+  char *argv[] = {"mirai", "node", "sim", "--params", "tests/data/sim_node.yaml",
+                  "-p", m, "-p", d, NULL};
   child c;
-  c.pid = fork();
-  assert_true(c.pid >= 0);
-  if (c.pid == 0) {
-    dup2(fd[1], 1);
-    dup2(fd[1], 2);
-    close(fd[0]);
-    if (chdir(MIRAI_SOURCE_DIR) != 0) _exit(126);
-    char m[64], d[64];
-    snprintf(m, sizeof m, "time.mode:=%s", mode);
-    snprintf(d, sizeof d, "dds.domain_id:=%s", domain);
-    execl(MIRAI, "mirai", "node", "sim", "--params", "tests/data/sim_node.yaml", "-p", m, "-p",
-          d, (char *)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  c.fd = fd[0];
+  c.pid = mi_test_spawn(MIRAI, argv, MIRAI_SOURCE_DIR, &c.fd);
   return c;
 }
 

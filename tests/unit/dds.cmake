@@ -3,7 +3,7 @@ foreach(f node msg qos domain)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_dds_${f}.c)
     mirai_add_test(NAME test_dds_${f}
       SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_dds_${f}.c
-      LIBS mirai::dds Threads::Threads m
+      LIBS mirai::dds mi_test_support Threads::Threads m
       LABELS unit
       TIMEOUT 60)
   endif()

@@ -15,20 +15,9 @@
 
 #include "core/log.h"
 #include "dds/node.h"
+#include "tests/support/test_support.h"
 
 #define WAIT_NS (5 * MI_NS_PER_S)
-
-static mi_dds_node *make_node(const char *name, int domain) {
-  mi_dds_node_opts o;
-  mi_dds_node_opts_init(&o, name);
-  o.dds.domain_id = domain;
-  mi_dds_node *n = NULL;
-  char err[256];
-  mi_status st = mi_dds_node_create(&o, &n, err, sizeof err);
-  if (st) print_error("node_create: %s\n", err);
-  assert_int_equal(st, MI_OK);
-  return n;
-}
 
 typedef struct js_rx {
   int n;
@@ -79,8 +68,8 @@ static void fill_js(mi_msg_joint_state *js, mi_dds_node *n, char **names, double
 
 static void test_pub_sub_and_rejections(void **state) {
   (void)state;
-  mi_dds_node *a = make_node("talker", 10);
-  mi_dds_node *b = make_node("listener", 10);
+  mi_dds_node *a = mi_test_node("talker", 10);
+  mi_dds_node *b = mi_test_node("listener", 10);
   assert_int_equal(mi_dds_node_participant(a), mi_dds_node_participant(b));
   assert_int_equal(mi_dds_node_domain(a), 10);
 
@@ -163,7 +152,7 @@ static void on_js_plain(const void *msg, const mi_dds_sample_info *info, void *u
 
 static void test_app_check(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("checker", 11);
+  mi_dds_node *n = mi_test_node("checker", 11);
   int got = 0;
   mi_dds_sub_opts so = {.on_sample = on_js_plain, .user = &got, .check = names_known};
   mi_dds_sub *sub;
@@ -210,7 +199,7 @@ static void on_stale(mi_dds_sub *s, int64_t age, void *user) {
 
 static void test_timer_and_freshness(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("timed", 12);
+  mi_dds_node *n = mi_test_node("timed", 12);
   tick k = {0};
   mi_dds_timer *t;
   assert_int_equal(mi_dds_timer_create(n, 0, on_tick, &k, &t), MI_ERR_INVALID);
@@ -243,7 +232,7 @@ static void *stopper(void *arg) {
 
 static void test_shutdown_and_container(void **state) {
   (void)state;
-  mi_dds_node *a = make_node("one", 13), *b = make_node("two", 13);
+  mi_dds_node *a = mi_test_node("one", 13), *b = mi_test_node("two", 13);
   tick ka = {0}, kb = {0};
   mi_dds_timer *t;
   assert_int_equal(mi_dds_timer_create(a, 5 * MI_NS_PER_MS, on_tick, &ka, &t), MI_OK);
@@ -318,7 +307,7 @@ static void test_errors(void **state) {
   assert_non_null(strstr(err, "/no/such/cyclone.xml"));
   assert_null(n);
   /* a bad topic name */
-  n = make_node("topics", 15);
+  n = mi_test_node("topics", 15);
   mi_dds_pub *p;
   assert_int_equal(mi_dds_pub_create(n, "/bad name", MI_MSG_POSE, MI_QOS_STATE, &p),
                    MI_ERR_INVALID);

@@ -15,21 +15,10 @@
 #include <time.h>
 
 #include "dds/node.h"
+#include "tests/support/test_support.h"
 
 #define WAIT_NS (5 * MI_NS_PER_S)
 #define MAXJ 40
-
-static mi_dds_node *make_node(const char *name, int domain) {
-  mi_dds_node_opts o;
-  mi_dds_node_opts_init(&o, name);
-  o.dds.domain_id = domain;
-  mi_dds_node *n = NULL;
-  char err[256];
-  mi_status st = mi_dds_node_create(&o, &n, err, sizeof err);
-  if (st) print_error("node_create: %s\n", err);
-  assert_int_equal(st, MI_OK);
-  return n;
-}
 
 /* a JointState of nj joints whose names are name_len characters long,
  * built in caller storage */
@@ -94,7 +83,7 @@ static mi_status spin_until(mi_dds_node *n, const int *counter, int want) {
  * sent every time (no stale tail, no truncated string, no old length). */
 static void test_reused_samples_arrive_exact(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("reuse", 144);
+  mi_dds_node *n = mi_test_node("reuse", 144);
   rx r = {0};
   mi_msg_init(MI_MSG_JOINT_STATE, &r.last);
   mi_dds_sub *sub;
@@ -146,8 +135,8 @@ static double thread_cpu_s(void) {
  * nothing to take sleeps instead of spinning on a triggered waitset. */
 static void test_idle_wait_sleeps_after_match(void **state) {
   (void)state;
-  mi_dds_node *a = make_node("idle_sub", 145);
-  mi_dds_node *b = make_node("idle_pub", 145);
+  mi_dds_node *a = mi_test_node("idle_sub", 145);
+  mi_dds_node *b = mi_test_node("idle_pub", 145);
   rx r = {0};
   mi_msg_init(MI_MSG_JOINT_STATE, &r.last);
   mi_dds_sub *sub;
@@ -217,7 +206,7 @@ MI_DDS_TYPED_CB(on_nested, mi_msg_joint_state);
 
 static void test_nested_spin_keeps_outer_sample(void **state) {
   (void)state;
-  mi_dds_node *n = make_node("nested", 146);
+  mi_dds_node *n = mi_test_node("nested", 146);
   static js_buf first, second;
   nested c = {.n = n, .second = &second};
   mi_dds_sub *sub;
