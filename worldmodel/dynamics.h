@@ -69,16 +69,7 @@ extern "C" {
 #define MI_WM_SINCOS(x, s, c) (*(s) = sinf(x), *(c) = cosf(x))
 #define MI_WM_MIN(a, b) fminf((a), (b))
 #define MI_WM_MAX(a, b) fmaxf((a), (b))
-#include "worldmodel/dynamics_tmpl.h"
-#undef MI_WM_S
-#undef MI_WM_T
-#undef MI_WM_DYN
-#undef MI_WM_SUF
-#undef MI_WM_FN
-#undef MI_WM_C
-#undef MI_WM_SINCOS
-#undef MI_WM_MIN
-#undef MI_WM_MAX
+#include "worldmodel/dynamics_tmpl.h" /* undefines its parameters */
 
 /* ---- float64: the reference path ---- */
 #define MI_WM_S double
@@ -90,16 +81,7 @@ extern "C" {
 #define MI_WM_SINCOS(x, s, c) (*(s) = sin(x), *(c) = cos(x))
 #define MI_WM_MIN(a, b) fmin((a), (b))
 #define MI_WM_MAX(a, b) fmax((a), (b))
-#include "worldmodel/dynamics_tmpl.h"
-#undef MI_WM_S
-#undef MI_WM_T
-#undef MI_WM_DYN
-#undef MI_WM_SUF
-#undef MI_WM_FN
-#undef MI_WM_C
-#undef MI_WM_SINCOS
-#undef MI_WM_MIN
-#undef MI_WM_MAX
+#include "worldmodel/dynamics_tmpl.h" /* undefines its parameters */
 
 /* Step candidates k0 <= k < k1 of a structure-of-arrays batch (see above)
  * by dt in nsub substeps. q, qd: [ndof * stride] floats, updated in place;

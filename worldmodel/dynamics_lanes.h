@@ -68,16 +68,7 @@ static inline void MI_WM_LN(mi_wm_vsincos)(VF x, VF *s, VF *c) {
 #define MI_WM_SINCOS(x, s, c) MI_WM_LN(mi_wm_vsincos)((x), (s), (c))
 #define MI_WM_MIN(a, b) MI_WM_LN(mi_wm_vmin)((a), (b))
 #define MI_WM_MAX(a, b) MI_WM_LN(mi_wm_vmax)((a), (b))
-#include "worldmodel/dynamics_tmpl.h"
-#undef MI_WM_S
-#undef MI_WM_T
-#undef MI_WM_DYN
-#undef MI_WM_SUF
-#undef MI_WM_FN
-#undef MI_WM_C
-#undef MI_WM_SINCOS
-#undef MI_WM_MIN
-#undef MI_WM_MAX
+#include "worldmodel/dynamics_tmpl.h" /* undefines its parameters */
 
 static inline void MI_WM_LN(mi_wm_load)(VF *v, const float *src, size_t stride, int n, int k) {
   for (int j = 0; j < n; j++) memcpy(&v[j], src + (size_t)j * stride + (size_t)k, sizeof(VF));

@@ -13,6 +13,7 @@
  *   MI_WM_C(x)     the constant x as an MI_WM_T
  *   MI_WM_SINCOS(x, s, c)   *s = sin x, *c = cos x, lane-wise
  *   MI_WM_MIN(a, b), MI_WM_MAX(a, b)  lane-wise
+ * and the template undefines them at its end, ready for the next instantiation.
  * No branch depends on a lane's value, so every lane runs the same code.
  */
 
@@ -455,3 +456,14 @@ MI_WM_FN void MI_WM_N(mi_wm_step)(const MI_WM_DYN *d, T *q, T *qd, const T *tau_
 #undef MI_WM_N
 #undef MI_WM_CAT_
 #undef MI_WM_CAT2_
+
+/* the parameters of this instantiation: the next one defines its own */
+#undef MI_WM_S
+#undef MI_WM_T
+#undef MI_WM_DYN
+#undef MI_WM_SUF
+#undef MI_WM_FN
+#undef MI_WM_C
+#undef MI_WM_SINCOS
+#undef MI_WM_MIN
+#undef MI_WM_MAX
