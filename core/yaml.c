@@ -157,6 +157,8 @@ static mi_yaml_doc *parse(yaml_parser_t *p, const char *name, char *err, size_t 
         if (!made) {
           set_err(err, err_sz, d->name, 0, 0, "out of memory");
           ok = false;
+        } else {
+          made->expanded = 1;
         }
         break;
       case YAML_ALIAS_EVENT:
@@ -165,6 +167,13 @@ static mi_yaml_doc *parse(yaml_parser_t *p, const char *name, char *err, size_t 
           set_err(err, err_sz, d->name, ev.start_mark.line + 1, ev.start_mark.column + 1,
                   "unknown alias '*%s'", (const char *)ev.data.alias.anchor);
           ok = false;
+        } else if (made->expanded == 0) {
+          /* the anchored collection is still open: the alias would make a cycle */
+          set_err(err, err_sz, d->name, ev.start_mark.line + 1, ev.start_mark.column + 1,
+                  "alias '*%s' refers to a collection that contains it",
+                  (const char *)ev.data.alias.anchor);
+          ok = false;
+          made = NULL;
         }
         break;
       case YAML_SEQUENCE_START_EVENT:
@@ -191,9 +200,25 @@ static mi_yaml_doc *parse(yaml_parser_t *p, const char *name, char *err, size_t 
         break;
       }
       case YAML_SEQUENCE_END_EVENT:
-      case YAML_MAPPING_END_EVENT:
+      case YAML_MAPPING_END_EVENT: {
         made = stack[--depth].node;
+        /* the size with aliases expanded bounds every later walk over the tree */
+        size_t total = 1;
+        for (size_t i = 0; i < made->n; i++) {
+          total += made->items[i]->expanded;
+          if (made->kind == MI_YAML_MAP) total += made->keys[i]->expanded;
+          if (total > MI_YAML_MAX_EXPANDED) break;
+        }
+        if (total > MI_YAML_MAX_EXPANDED) {
+          set_err(err, err_sz, d->name, made->line, made->col,
+                  "aliases expand this collection to more than %d nodes", MI_YAML_MAX_EXPANDED);
+          ok = false;
+          made = NULL;
+        } else {
+          made->expanded = total;
+        }
         break;
+      }
       default:
         break;
     }
@@ -214,6 +239,7 @@ static mi_yaml_doc *parse(yaml_parser_t *p, const char *name, char *err, size_t 
     yaml_mark_t m = {0, 0, 0};
     d->root = node_new(d, MI_YAML_MAP, &m);
     if (!d->root) ok = false;
+    else d->root->expanded = 1;
   }
   if (!ok) {
     mi_yaml_free(d);

@@ -6,7 +6,10 @@
  * value stands; mirai's loaders must, so they walk this tree instead.)
  *
  * Every node records its 1-based line and column. Anchors and aliases are
- * resolved (an alias points at the anchored node). The document owns every
+ * resolved (an alias points at the anchored node). A document whose aliases
+ * expand to more than MI_YAML_MAX_EXPANDED nodes ("billion laughs"), or that
+ * aliases a collection from inside itself, is refused: every walk over the
+ * tree stays bounded. The document owns every
  * node and string: free it all with mi_yaml_free.
  */
 #ifndef MI_CORE_YAML_H
@@ -23,6 +26,8 @@
 extern "C" {
 #endif
 
+#define MI_YAML_MAX_EXPANDED 100000
+
 typedef enum mi_yaml_kind { MI_YAML_SCALAR, MI_YAML_MAP, MI_YAML_SEQ } mi_yaml_kind;
 
 typedef struct mi_yaml_node mi_yaml_node;
@@ -34,6 +39,8 @@ struct mi_yaml_node {
   size_t n;             /* MAP: number of pairs; SEQ: number of items */
   mi_yaml_node **keys;  /* MAP: the keys (scalars in practice) */
   mi_yaml_node **items; /* MAP: the values; SEQ: the items */
+  size_t expanded;      /* nodes reachable from here with aliases expanded
+                           (0 while a collection is still being parsed) */
 };
 
 typedef struct mi_yaml_doc mi_yaml_doc;

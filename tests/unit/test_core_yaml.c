@@ -123,6 +123,19 @@ static void test_errors_name_file_and_line(void **state) {
   assert_null(load(deep, err, sizeof err));
   assert_non_null(strstr(err, "nesting deeper"));
 
+  /* a billion laughs: ten levels of ten aliases each */
+  char bomb[2048];
+  int k = snprintf(bomb, sizeof bomb, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+  for (int i = 1; i < 10; i++)
+    k += snprintf(bomb + k, sizeof bomb - (size_t)k,
+                  "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+                  i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+  assert_null(load(bomb, err, sizeof err));
+  assert_non_null(strstr(err, "aliases expand this collection to more than"));
+  /* an alias into the collection that holds it would be a cycle */
+  assert_null(load("a: &x [1, *x]\n", err, sizeof err));
+  assert_non_null(strstr(err, "refers to a collection that contains it"));
+
   assert_null(mi_yaml_load_file("/nonexistent/file.yaml", err, sizeof err));
   assert_non_null(strstr(err, "/nonexistent/file.yaml: cannot open"));
 
