@@ -14,7 +14,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DEB_BUILD = cmake make gcc g++ pkg-config libyaml-dev \
             cyclonedds-dev cyclonedds-tools libopenblas-dev liblapacke-dev libccd-dev \
             libbullet-dev libxml2-dev libcmocka-dev
-DEB_PEERS = libmujoco-dev rt-tests clang libclang-rt-14-dev
+DEB_PEERS = libmujoco-dev rt-tests clang libclang-rt-14-dev tcpdump openssl iproute2
 DEB_ALL   = $(DEB_BUILD) $(DEB_PEERS)
 
 .PHONY: all deps build run test sanitize fuzz clean
