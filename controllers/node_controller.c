@@ -16,6 +16,8 @@
 #include "core/ring.h"
 #include "dds/node.h"
 
+/* status on the monotonic clock, as the monitor's budgets: a stalled sim
+ * (sim time standing still) must not silence a SAFE_STOP */
 #define STATUS_PERIOD_NS (20 * MI_NS_PER_MS) /* transitions go out within this */
 #define STATUS_EVERY 5                       /* full status every 100 ms */
 
@@ -275,8 +277,8 @@ mi_status mi_ctrl_node_create(const mi_ctrl_params *p, const mi_ctrl_dynamics *d
     goto fail_node;
   if ((rc = mi_dds_pub_create_std(n->node, MI_TOPIC_JOINT_COMMANDS, &n->cmd_pub)) != MI_OK ||
       (rc = mi_dds_pub_create_std(n->node, MI_TOPIC_CONTROLLER_STATUS, &n->status_pub)) != MI_OK ||
-      (rc = mi_dds_timer_create(n->node, STATUS_PERIOD_NS, on_status_timer, n,
-                                &n->status_timer)) != MI_OK) {
+      (rc = mi_dds_timer_create_mono(n->node, STATUS_PERIOD_NS, on_status_timer, n,
+                                     &n->status_timer)) != MI_OK) {
     snprintf(err, err_sz, "cannot create the controller's publishers: %s", mi_status_str(rc));
     goto fail_node;
   }

@@ -85,6 +85,7 @@ struct mi_dds_timer {
   mi_dds_timer_fn fn;
   void *user;
   bool paused;
+  bool mono; /* CLOCK_MONOTONIC even on sim time (mi_dds_timer_create_mono) */
   mi_dds_timer *next;
 };
 
@@ -618,14 +619,20 @@ static int process_sub(mi_dds_sub *s) {
 
 /* --- timers ---------------------------------------------------------------- */
 
-mi_status mi_dds_timer_create(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn fn, void *user,
-                              mi_dds_timer **out) {
+/* a timer's clock: the node's, or monotonic for a _mono timer */
+static int64_t timer_clock(const mi_dds_timer *t) {
+  return t->mono ? mi_clock_mono_ns() : timer_now(t->node);
+}
+
+static mi_status timer_new(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn fn, void *user,
+                           bool mono, mi_dds_timer **out) {
   if (!n || !out || !fn || period_ns <= 0) return MI_ERR_INVALID;
   mi_dds_timer *t = calloc(1, sizeof *t);
   if (!t) return MI_ERR_NOMEM;
   t->node = n;
+  t->mono = mono;
   t->period_ns = period_ns;
-  t->last_now_ns = timer_now(n);
+  t->last_now_ns = timer_clock(t);
   t->next_ns = t->last_now_ns + period_ns;
   t->fn = fn;
   t->user = user;
@@ -635,10 +642,20 @@ mi_status mi_dds_timer_create(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn
   return MI_OK;
 }
 
+mi_status mi_dds_timer_create(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn fn, void *user,
+                              mi_dds_timer **out) {
+  return timer_new(n, period_ns, fn, user, false, out);
+}
+
+mi_status mi_dds_timer_create_mono(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn fn,
+                                   void *user, mi_dds_timer **out) {
+  return timer_new(n, period_ns, fn, user, true, out);
+}
+
 void mi_dds_timer_pause(mi_dds_timer *t, bool paused) {
   if (!t) return;
   if (t->paused && !paused) {
-    t->last_now_ns = timer_now(t->node);
+    t->last_now_ns = timer_clock(t);
     t->next_ns = t->last_now_ns + t->period_ns;
   }
   t->paused = paused;
@@ -649,7 +666,7 @@ static int run_timers(mi_dds_node *n) {
   int ran = 0;
   for (mi_dds_timer *t = n->timers; t; t = t->next) {
     if (t->paused) continue;
-    int64_t now = timer_now(n);
+    int64_t now = timer_clock(t);
     if (now < t->last_now_ns) t->next_ns = now + t->period_ns; /* sim time went back */
     t->last_now_ns = now;
     if (now < t->next_ns) continue;

@@ -261,6 +261,13 @@ typedef void (*mi_dds_timer_fn)(mi_dds_timer *t, int64_t now_ns, void *user);
 mi_status mi_dds_timer_create(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn fn, void *user,
                               mi_dds_timer **out);
 
+/* As mi_dds_timer_create, on CLOCK_MONOTONIC even when the node follows sim
+ * time (now_ns is then monotonic): for watchdogs and status that must keep
+ * going while sim time stands still (a stalled or stopped sim). On sim time
+ * it fires within MI_DDS_SIM_POLL_NS (1 ms) of its deadline. */
+mi_status mi_dds_timer_create_mono(mi_dds_node *n, int64_t period_ns, mi_dds_timer_fn fn,
+                                   void *user, mi_dds_timer **out);
+
 /* Stop (true) or restart (false, next firing one period from now). */
 void mi_dds_timer_pause(mi_dds_timer *t, bool paused);
 

@@ -177,9 +177,11 @@ mi_status mi_predictor_create(const mi_predictor_params *p, mi_predictor **out, 
   pr->st.prediction_error = NAN;
   pr->st.prediction_error_prior = NAN;
   pr->st.best_cost = NAN;
+  for (int i = 0; i < MI_COST_NTERMS; i++) pr->st.cost_terms[i] = NAN;
   pr->st.tool_to_goal_m = NAN;
   pr->st.learner_enabled = p->learner.enabled;
   pr->dyn_active = &pr->m->dynf;
+  pr->st.ndof = pr->n;
   for (int k = 0; k < MI_WM_MAX_DOF; k++) pr->st.learner_mass_scale[k] = 1.0;
   set_reason(pr, "no task yet");
   /* zones: free until rt/safety_zone says otherwise? No: occupied until
@@ -539,7 +541,9 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
 
   /* 5. the plan's points */
   const float *knots = mi_planner_knots(pr->planner);
-  pr->st.best_cost = mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
+  float terms[MI_COST_NTERMS];
+  pr->st.best_cost = mi_rollout_trajectory_terms(pr->rollout, knots, pr->qs, pr->qds, terms);
+  for (int i = 0; i < MI_COST_NTERMS; i++) pr->st.cost_terms[i] = terms[i];
   mi_predictor_plan *pl = &pr->plan;
   pl->npoints = H + 1;
   pl->ndof = n;

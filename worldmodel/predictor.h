@@ -39,6 +39,7 @@
 #include "worldmodel/learner.h"
 #include "worldmodel/model.h"
 #include "worldmodel/planner.h"
+#include "worldmodel/rollout.h"
 #include "worldmodel/tasks.h"
 
 #ifdef __cplusplus
@@ -86,6 +87,7 @@ typedef struct mi_predictor_status {
   const char *backend;        /* "cpu" (static) */
   const char *task;           /* "reach", "pick", "teleop", "none" (static) */
   uint32_t candidates;
+  int ndof;                   /* joints of the model */
   uint64_t cycles;            /* planning cycles run */
   uint64_t iterations;        /* planner iterations in total */
   uint64_t plans_published;   /* plans handed out (stops included) */
@@ -94,6 +96,7 @@ typedef struct mi_predictor_status {
   uint64_t stale;             /* cycles without a fresh joint state */
   uint64_t samples_rejected;  /* estimator rejects */
   double best_cost;
+  double cost_terms[MI_COST_NTERMS]; /* best_cost by term (mi_cost_term_name), NAN before a plan */
   double solve_time_s;        /* last cycle, wall */
   double prediction_error;    /* learner's 0.5 s error [rad], NAN until known */
   double prediction_error_prior;

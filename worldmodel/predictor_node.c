@@ -291,6 +291,20 @@ static void publish_status(mi_pred_node *n, int64_t now_ns) {
   m.tool_to_goal = known(s.tool_to_goal_m);
   m.reached = s.reached;
   m.reason = s.reason;
+  /* the breakdown once a plan has been scored (NAN before) */
+  const char *names[MI_COST_NTERMS];
+  double values[MI_COST_NTERMS];
+  uint32_t nterms = 0;
+  if (!isnan(s.best_cost))
+    for (int i = 0; i < MI_COST_NTERMS; i++) {
+      names[nterms] = mi_cost_term_name(i);
+      values[nterms++] = known(s.cost_terms[i]);
+    }
+  m.cost_terms = MI_MSG_SEQ(__typeof__(m.cost_terms), (char **)names, nterms);
+  m.cost_values = MI_MSG_SEQ(__typeof__(m.cost_values), values, nterms);
+  m.learner_in_rollouts = s.learner_in_rollouts;
+  m.learner_mass_scale = MI_MSG_SEQ(__typeof__(m.learner_mass_scale), s.learner_mass_scale,
+                                    s.learner_in_rollouts ? (uint32_t)s.ndof : 0u);
   if (MI_DDS_PUBLISH(n->status_pub, &m) == MI_OK) atomic_fetch_add(&n->statuses, 1);
 }
 

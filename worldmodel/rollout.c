@@ -236,10 +236,9 @@ void mi_rollout_ee_position(const mi_rollout *r, const float *q, float p[3]) {
 
 /* the cost of one step's end state for one candidate: q, qd, tau read with
  * `stride` */
-static float stage_cost(const mi_rollout *r, const float *q, const float *qd, const float *tau,
-                        int stride, int terminal) {
+static float stage_cost_w(const mi_rollout *r, const mi_cost_weights *w, const float *q,
+                          const float *qd, const float *tau, int stride, int terminal) {
   const mi_wm_dynf *d = r->d;
-  const mi_cost_weights *w = &r->w;
   float qs[MI_WM_MAX_DOF];
   for (int j = 0; j < r->n; j++) qs[j] = q[j * stride];
   mi_wm_m3_f R[MI_WM_MAX_DOF], eR;
@@ -282,6 +281,11 @@ static float stage_cost(const mi_rollout *r, const float *q, const float *qd, co
     }
   }
   return c;
+}
+
+static float stage_cost(const mi_rollout *r, const float *q, const float *qd, const float *tau,
+                        int stride, int terminal) {
+  return stage_cost_w(r, &r->w, q, qd, tau, stride, terminal);
 }
 
 
@@ -357,8 +361,10 @@ mi_planner_system mi_rollout_system(mi_rollout *r) {
   return sys;
 }
 
-float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_out,
-                            float *qd_out) {
+/* the scalar rollout of one candidate; with `terms` it also sums each cost
+ * term on its own (see mi_rollout_cost_terms) */
+static float trajectory(const mi_rollout *r, const float *knots, float *q_out, float *qd_out,
+                        float *terms) {
   const int n = r->n;
   float q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF], tau[MI_WM_MAX_DOF];
   memcpy(q, r->q0, sizeof(float) * (size_t)n);
@@ -366,6 +372,31 @@ float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_ou
   memset(tau, 0, sizeof tau);
   if (q_out) memcpy(q_out, q, sizeof(float) * (size_t)n);
   if (qd_out) memcpy(qd_out, qd, sizeof(float) * (size_t)n);
+  /* each term alone is the cost under weights with only that term's weight
+   * set (the cost is linear in its weights); zone and self clearance only
+   * come on top of the clearance weight, so they are differences */
+  mi_cost_weights wt[MI_COST_NTERMS];
+  if (terms) {
+    const mi_cost_weights *w = &r->w, z = {.clearance_margin = w->clearance_margin,
+                                           .terminal = w->terminal};
+    for (int i = 0; i < MI_COST_NTERMS; i++) {
+      wt[i] = z;
+      terms[i] = 0.0f;
+    }
+    wt[MI_COST_TERM_EE_POS].ee_pos = w->ee_pos;
+    wt[MI_COST_TERM_EE_ROT].ee_rot = w->ee_rot;
+    wt[MI_COST_TERM_CLEARANCE].clearance = w->clearance;
+    wt[MI_COST_TERM_ZONE].clearance = w->clearance;
+    wt[MI_COST_TERM_ZONE].zone = w->zone;
+    wt[MI_COST_TERM_SELF].clearance = w->clearance;
+    wt[MI_COST_TERM_SELF].self = w->self;
+    wt[MI_COST_TERM_QLIM].qlim = w->qlim;
+    wt[MI_COST_TERM_VLIM].vlim = w->vlim;
+    wt[MI_COST_TERM_TLIM].tlim = w->tlim;
+    wt[MI_COST_TERM_EFFORT].effort = w->effort;
+    wt[MI_COST_TERM_VEL].vel = w->vel;
+    terms[MI_COST_TERM_SMOOTH] = r->w.smooth * mi_cost_smooth(knots, r->nk, n);
+  }
   float c = r->w.smooth * mi_cost_smooth(knots, r->nk, n);
   for (int t = 0; t < r->H; t++) {
     float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
@@ -375,11 +406,44 @@ float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_ou
       mi_rollout_track_f(r->d, r->kp, r->tmax, r->gravity, q, qref, tau);
       mi_wm_step_f(r->d, q, qd, tau, r->h, 1, NULL);
     }
-    c += stage_cost(r, q, qd, tau, 1, t == r->H - 1);
+    const int last = t == r->H - 1;
+    c += stage_cost(r, q, qd, tau, 1, last);
+    if (terms) {
+      float step[MI_COST_NTERMS];
+      for (int i = 0; i < MI_COST_TERM_SMOOTH; i++)
+        step[i] = stage_cost_w(r, &wt[i], q, qd, tau, 1, last);
+      step[MI_COST_TERM_ZONE] -= step[MI_COST_TERM_CLEARANCE];
+      step[MI_COST_TERM_SELF] -= step[MI_COST_TERM_CLEARANCE];
+      for (int i = 0; i < MI_COST_TERM_SMOOTH; i++) terms[i] += step[i];
+    }
     if (q_out) memcpy(q_out + (size_t)(t + 1) * n, q, sizeof(float) * (size_t)n);
     if (qd_out) memcpy(qd_out + (size_t)(t + 1) * n, qd, sizeof(float) * (size_t)n);
   }
+  if (terms)
+    for (int i = 0; i < MI_COST_NTERMS; i++)
+      if (!isfinite(terms[i])) terms[i] = INFINITY;
   return isnan(c) ? INFINITY : c;
+}
+
+float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_out,
+                            float *qd_out) {
+  return trajectory(r, knots, q_out, qd_out, NULL);
+}
+
+float mi_rollout_trajectory_terms(const mi_rollout *r, const float *knots, float *q_out,
+                                  float *qd_out, float terms[MI_COST_NTERMS]) {
+  return trajectory(r, knots, q_out, qd_out, terms);
+}
+
+const char *mi_cost_term_name(int term) {
+  static const char *const names[MI_COST_NTERMS] = {
+      [MI_COST_TERM_EE_POS] = "ee_pos",       [MI_COST_TERM_EE_ROT] = "ee_rot",
+      [MI_COST_TERM_CLEARANCE] = "clearance", [MI_COST_TERM_ZONE] = "zone",
+      [MI_COST_TERM_SELF] = "self",           [MI_COST_TERM_QLIM] = "qlim",
+      [MI_COST_TERM_VLIM] = "vlim",           [MI_COST_TERM_TLIM] = "tlim",
+      [MI_COST_TERM_EFFORT] = "effort",       [MI_COST_TERM_VEL] = "vel",
+      [MI_COST_TERM_SMOOTH] = "smooth"};
+  return term >= 0 && term < MI_COST_NTERMS ? names[term] : NULL;
 }
 
 mi_status mi_rollout_set_inertia(mi_rollout *r, const mi_wm_dynf *d) {

@@ -92,6 +92,35 @@ mi_planner_system mi_rollout_system(mi_rollout *r);
 float mi_rollout_trajectory(const mi_rollout *r, const float *knots, float *q_out,
                             float *qd_out);
 
+/* The cost terms one by one, in the order of their names
+ * (mi_cost_term_name): each the weighted sum over the horizon that the
+ * total contains (zone: the extra clearance cost of zone obstacles; self:
+ * of the model's own sphere pairs; clearance: the rest of the cell). */
+typedef enum mi_cost_term {
+  MI_COST_TERM_EE_POS,
+  MI_COST_TERM_EE_ROT,
+  MI_COST_TERM_CLEARANCE,
+  MI_COST_TERM_ZONE,
+  MI_COST_TERM_SELF,
+  MI_COST_TERM_QLIM,
+  MI_COST_TERM_VLIM,
+  MI_COST_TERM_TLIM,
+  MI_COST_TERM_EFFORT,
+  MI_COST_TERM_VEL,
+  MI_COST_TERM_SMOOTH,
+  MI_COST_NTERMS
+} mi_cost_term;
+
+/* "ee_pos", ...: the names rt/planner/status gives the terms; NULL out of range. */
+const char *mi_cost_term_name(int term);
+
+/* mi_rollout_trajectory, and each cost term on its own into terms (not
+ * NULL; their sum is the return up to float rounding). For a plan's
+ * breakdown in the status, not for the hot path: it evaluates the step
+ * cost once per term. A term that is not finite is INFINITY. */
+float mi_rollout_trajectory_terms(const mi_rollout *r, const float *knots, float *q_out,
+                                  float *qd_out, float terms[MI_COST_NTERMS]);
+
 /* Obstacles the clearance cost sees now (for tests and diagnostics). */
 int mi_rollout_obstacles(const mi_rollout *r, const mi_cost_obstacle **obs);
 

@@ -71,6 +71,9 @@ typedef struct cell {
   char reason[256], task[32];
   uint64_t stops_seen;
   bool reason_table;
+  /* the cost breakdown of the latest status (its sequences are not kept) */
+  uint32_t nterms, terms_bad;
+  double terms_sum, ee_pos_term;
   /* the plant as published */
   uint64_t js;
   double q_now[MI_WM_MAX_DOF], qd_now[MI_WM_MAX_DOF];
@@ -121,6 +124,19 @@ static void on_status(const mi_msg_planner_status *m, const mi_dds_sample_info *
   c->st.reason = c->reason;
   c->st.task = c->task;
   c->st.planner = c->st.backend = NULL;
+  c->nterms = m->cost_terms._length;
+  c->terms_sum = 0.0;
+  c->ee_pos_term = -1.0;
+  if (m->cost_values._length != m->cost_terms._length) c->terms_bad++;
+  for (uint32_t i = 0; i < m->cost_terms._length && i < m->cost_values._length; i++) {
+    c->terms_sum += m->cost_values._buffer[i];
+    if (!strcmp(m->cost_terms._buffer[i], "ee_pos")) c->ee_pos_term = m->cost_values._buffer[i];
+  }
+  if (m->learner_mass_scale._length != (m->learner_in_rollouts ? (uint32_t)c->n : 0u))
+    c->terms_bad++;
+  memset(&c->st.cost_terms, 0, sizeof c->st.cost_terms);
+  memset(&c->st.cost_values, 0, sizeof c->st.cost_values);
+  memset(&c->st.learner_mass_scale, 0, sizeof c->st.learner_mass_scale);
   if (m->stops > c->stops_seen) {
     c->stops_seen = m->stops;
     if (strstr(m->reason, "table")) c->reason_table = true;
@@ -418,6 +434,14 @@ static void test_reach(void **state) {
   assert_true(r.c.plans > 150);
   assert_string_equal(r.c.task, "reach");
   assert_true(r.c.st.tool_to_goal >= 0 && r.c.st.tool_to_goal < 0.05);
+  /* the status breaks the plan's cost down by term: all eleven, summing to
+   * best_cost, the goal term among them */
+  printf("best cost %.4f = terms %.4f (ee_pos %.4f)\n", r.c.st.best_cost, r.c.terms_sum,
+         r.c.ee_pos_term);
+  assert_int_equal(r.c.terms_bad, 0);
+  assert_int_equal(r.c.nterms, 11);
+  assert_true(fabs(r.c.terms_sum - r.c.st.best_cost) <= 1e-3 * (1.0 + r.c.st.best_cost));
+  assert_true(r.c.ee_pos_term >= 0.0 && r.c.ee_pos_term <= r.c.st.best_cost + 1e-6);
   assert_true(r.c.js > 1900);
   rig_stop(&r);
 }

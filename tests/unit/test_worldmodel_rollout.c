@@ -271,6 +271,118 @@ static void test_cell_clearance(void **state) {
   mi_wm_model_free(m);
 }
 
+/* the breakdown by term: the terms sum to the total, and each term equals
+ * the whole cost of a rollout whose params keep only that term's weight
+ * (zone and self: the difference their weight makes on top of clearance),
+ * an independent path through mi_planner_cost_weights and the batch-free
+ * scalar cost. Random moving knots in the example cell, goal with
+ * orientation, zone active and a part in reach, so every term can bite. */
+static void one_term_params(const mi_planner_params *all, int term, mi_planner_params *only,
+                            mi_planner_params *base) {
+  *only = *all;
+  only->w_ee_pos = only->w_ee_rot = only->w_clearance = only->w_zone = only->w_self = 0.0;
+  only->w_qlim = only->w_vlim = only->w_tlim = only->w_effort = only->w_vel = 0.0;
+  only->w_smooth = 0.0;
+  *base = *only; /* what `only` is compared against (zero cost unless zone/self) */
+  switch (term) {
+  case MI_COST_TERM_EE_POS: only->w_ee_pos = all->w_ee_pos; break;
+  case MI_COST_TERM_EE_ROT: only->w_ee_rot = all->w_ee_rot; break;
+  case MI_COST_TERM_CLEARANCE: only->w_clearance = all->w_clearance; break;
+  case MI_COST_TERM_ZONE:
+    only->w_clearance = base->w_clearance = all->w_clearance;
+    only->w_zone = all->w_zone;
+    break;
+  case MI_COST_TERM_SELF:
+    only->w_clearance = base->w_clearance = all->w_clearance;
+    only->w_self = all->w_self;
+    break;
+  case MI_COST_TERM_QLIM: only->w_qlim = all->w_qlim; break;
+  case MI_COST_TERM_VLIM: only->w_vlim = all->w_vlim; break;
+  case MI_COST_TERM_TLIM: only->w_tlim = all->w_tlim; break;
+  case MI_COST_TERM_EFFORT: only->w_effort = all->w_effort; break;
+  case MI_COST_TERM_VEL: only->w_vel = all->w_vel; break;
+  case MI_COST_TERM_SMOOTH: only->w_smooth = all->w_smooth; break;
+  default: fail();
+  }
+}
+
+static mi_rollout *cell_rollout(mi_model *m, const mi_planner_params *pp, const float *q0) {
+  mi_rollout *r = NULL;
+  assert_int_equal(mi_rollout_create(m, pp, 1, 8, &r), MI_OK);
+  mi_pose part = m->part[0].shape.pose;
+  part.p.x = 0.45;
+  int type = 0;
+  assert_int_equal(mi_rollout_set_parts(r, &part, &type, 1), MI_OK);
+  const float goal[3] = {0.5f, 0.1f, 0.3f}, quat[4] = {0.0f, 1.0f, 0.0f, 0.0f};
+  mi_rollout_set_goal(r, goal, quat);
+  assert_int_equal(mi_rollout_set_state(r, q0, NULL), MI_OK);
+  return r;
+}
+
+static void test_cost_terms(void **state) {
+  (void)state;
+  char err[512];
+  mi_model *m = mi_wm_model_load(ARM, CELL, err, sizeof err);
+  if (!m) fprintf(stderr, "%s\n", err);
+  assert_non_null(m);
+  mi_planner_params all = arm_params(MI_PLANNER_MPPI, 8, 16);
+  all.w_ee_rot = 2.0; /* every weight on, so every term is seen */
+  all.w_effort = 0.05;
+  all.w_vel = 0.01;
+  if (all.w_self <= 0.0) all.w_self = 1.0;
+  if (all.w_zone <= 0.0) all.w_zone = 3.0;
+  const int n = m->dynf.ndof, kn = (int)all.knots;
+  assert_string_equal(mi_cost_term_name(MI_COST_TERM_EE_POS), "ee_pos");
+  assert_string_equal(mi_cost_term_name(MI_COST_TERM_SMOOTH), "smooth");
+  assert_null(mi_cost_term_name(MI_COST_NTERMS));
+  assert_null(mi_cost_term_name(-1));
+  float seen[MI_COST_NTERMS] = {0};
+  for (uint32_t i = 0; i < 40; i++) {
+    float q0[MI_WM_MAX_DOF], knots[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+    random_q(900 + i, q0);
+    for (int k = 0; k < kn; k++) {
+      float *u = knots + k * n;
+      random_q(2000 + 16 * i + (uint32_t)k, u);
+      for (int j = 0; j < n; j++) { /* up to 8% past a limit (the model's limit stops hold q) */
+        float mid = 0.5f * (m->dynf.lower[j] + m->dynf.upper[j]);
+        u[j] = mid + 1.8f * (u[j] - mid);
+      }
+    }
+    mi_rollout *r = cell_rollout(m, &all, q0);
+    float terms[MI_COST_NTERMS], qa[17 * MI_WM_MAX_DOF]; /* H = 16 */
+    float qb[17 * MI_WM_MAX_DOF];
+    float total = mi_rollout_trajectory_terms(r, knots, qa, NULL, terms);
+    /* the same rollout as mi_rollout_trajectory */
+    assert_float_equal(total, mi_rollout_trajectory(r, knots, qb, NULL), 0.0f);
+    assert_memory_equal(qa, qb, sizeof(float) * (size_t)(all.H + 1) * (size_t)n);
+    float sum = 0.0f;
+    for (int t = 0; t < MI_COST_NTERMS; t++) {
+      assert_true(terms[t] >= -1e-4f * (1.0f + total));
+      sum += terms[t];
+      mi_planner_params only, base;
+      one_term_params(&all, t, &only, &base);
+      mi_rollout *ro = cell_rollout(m, &only, q0), *rb = cell_rollout(m, &base, q0);
+      float expect = mi_rollout_trajectory(ro, knots, NULL, NULL) -
+                     mi_rollout_trajectory(rb, knots, NULL, NULL);
+      if (fabsf(terms[t] - expect) > 1e-3f * (1.0f + fabsf(expect)) + 1e-5f * total)
+        fail_msg("sample %u term %s: breakdown %g, alone %g", i, mi_cost_term_name(t),
+                 (double)terms[t], (double)expect);
+      if (terms[t] > 0.0f) seen[t] += 1.0f;
+      mi_rollout_destroy(ro);
+      mi_rollout_destroy(rb);
+    }
+    assert_float_equal(sum, total, 1e-4f * (1.0f + total));
+    mi_rollout_destroy(r);
+  }
+  /* the random plans hit limits and obstacles: the terms that can bite did */
+  const int must[] = {MI_COST_TERM_EE_POS, MI_COST_TERM_EE_ROT, MI_COST_TERM_CLEARANCE,
+                      MI_COST_TERM_EFFORT, MI_COST_TERM_VEL,
+                      MI_COST_TERM_SMOOTH};
+  for (size_t k = 0; k < sizeof must / sizeof must[0]; k++)
+    if (seen[must[k]] == 0.0f) fail_msg("term %s never nonzero", mi_cost_term_name(must[k]));
+  mi_wm_model_free(m);
+}
+
 /* each planner lowers the reach cost from random starts */
 static void check_planner_reaches(int kind) {
   mi_planner_params pp = arm_params(kind, 256, 25);
@@ -423,6 +535,7 @@ int main(void) {
       cmocka_unit_test(test_pd_settles),
       cmocka_unit_test(test_ground_clearance),
       cmocka_unit_test(test_cell_clearance),
+      cmocka_unit_test(test_cost_terms),
       cmocka_unit_test(test_mppi_reaches),
       cmocka_unit_test(test_cem_reaches),
       cmocka_unit_test(test_ps_reaches),
