@@ -19,3 +19,13 @@ add_test(NAME test_security_capture
           $<TARGET_FILE:mirai> ${_netsec_pki} ${_netsec_work}/capture)
 set_tests_properties(test_security_capture PROPERTIES LABELS integration TIMEOUT 90
   SKIP_RETURN_CODE 77)
+
+# the cell as three hosts in network namespaces joined by a bridge, per-host
+# unicast DDS configs; the predictor's link down -> SAFE_STOP within the plan
+# budget, up -> RUN (domain 190; root, else skipped). Serial: its timing
+# budgets are under test.
+add_test(NAME test_netns_cell
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_netns_cell.sh
+          $<TARGET_FILE:mirai> ${PROJECT_SOURCE_DIR} ${_netsec_work}/netns)
+set_tests_properties(test_netns_cell PROPERTIES LABELS integration TIMEOUT 180
+  SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
