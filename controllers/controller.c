@@ -236,9 +236,7 @@ mi_status mi_ctrl_submit_plan(mi_ctrl *c, const mi_ctrl_plan *plan, char *err, s
 mi_status mi_ctrl_submit_joint_state(mi_ctrl *c, const mi_ctrl_joint_state *js) {
   bool ok = js->n == c->n;
   for (int j = 0; ok && j < js->n; j++)
-    ok = isfinite(js->q[j]) && isfinite(js->qd[j]) && isfinite(js->effort[j]) &&
-         js->q[j] >= c->lim.q_min[j] - MI_CTRL_JS_LIMIT_MARGIN &&
-         js->q[j] <= c->lim.q_max[j] + MI_CTRL_JS_LIMIT_MARGIN;
+    ok = isfinite(js->q[j]) && isfinite(js->qd[j]) && isfinite(js->effort[j]);
   if (!ok) {
     atomic_fetch_add_explicit(&c->js_rejected, 1, memory_order_relaxed);
     return MI_ERR_REJECTED;

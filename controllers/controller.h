@@ -152,11 +152,7 @@ int mi_ctrl_n_joints(const mi_ctrl *c);
  * @retval MI_ERR_REJECTED invalid (NaN, sizes, limits: reason in err); counted */
 mi_status mi_ctrl_submit_plan(mi_ctrl *c, const mi_ctrl_plan *plan, char *err, size_t err_sz);
 
-/* Joint-state producer. @retval MI_ERR_REJECTED wrong size, not finite, or a
- * position beyond limits.position_min/max by more than
- * MI_CTRL_JS_LIMIT_MARGIN (not a state of this arm: a bad sensor or sample);
- * counted */
-#define MI_CTRL_JS_LIMIT_MARGIN 0.2 /* rad */
+/* Joint-state producer. @retval MI_ERR_REJECTED wrong size or not finite */
 mi_status mi_ctrl_submit_joint_state(mi_ctrl *c, const mi_ctrl_joint_state *js);
 
 /* Zone producer. */

@@ -146,6 +146,17 @@ static const mi_msg_field fields_CONTROLLER_STATUS[] = {
     FLD(mi_msg_controller_status, reason, MI_MSGK_STRING, false, NOSUB),
     FLD(mi_msg_controller_status, transitions, MI_MSGK_U64, false, NOSUB),
 };
+static const mi_msg_field fields_SIM_STATUS[] = {
+    FLD(mi_msg_sim_status, header, MI_MSGK_STRUCT, false, MI_MSG_HEADER),
+    FLD(mi_msg_sim_status, steps, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_sim_status, parts_spawned, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_sim_status, parts_picked, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_sim_status, parts_missed, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_sim_status, grasps_too_fast, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_sim_status, collisions, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_sim_status, contacts_now, MI_MSGK_U32, false, NOSUB),
+    FLD(mi_msg_sim_status, samples_dropped, MI_MSGK_U64, false, NOSUB),
+};
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 #define MI_MSG_INFO_(id, ct, gt, pkg, name)                                          \
@@ -496,6 +507,14 @@ static mi_status validate_rules(mi_msg_type t, const void *msg, vctx *v) {
       const mi_msg_controller_status *cs = msg;
       return check_len_matches(v, "input_states", cs->input_states._length,
                                cs->input_names._length, "input_names");
+    }
+    case MI_MSG_SIM_STATUS: {
+      const mi_msg_sim_status *ss = msg;
+      if (ss->parts_picked + ss->parts_missed > ss->parts_spawned)
+        return reject(v, "parts_picked + parts_missed (%llu) exceed parts_spawned (%llu)",
+                      (unsigned long long)(ss->parts_picked + ss->parts_missed),
+                      (unsigned long long)ss->parts_spawned);
+      return MI_OK;
     }
     case MI_MSG_ZONE_STATUS: {
       const mi_msg_zone_status *z = msg;

@@ -46,6 +46,7 @@
 #include "geometry_msgs/msg/WrenchStamped.h"
 #include "mirai_msgs/msg/ControllerStatus.h"
 #include "mirai_msgs/msg/PlannerStatus.h"
+#include "mirai_msgs/msg/SimStatus.h"
 #include "mirai_msgs/msg/ZoneStatus.h"
 #include "rosgraph_msgs/msg/Clock.h"
 #include "sensor_msgs/msg/JointState.h"
@@ -87,7 +88,8 @@ extern "C" {
   X(PLANNER_STATUS, mi_msg_planner_status, mirai_msgs_msg_dds__PlannerStatus_, mirai_msgs,     \
     PlannerStatus)                                                                             \
   X(CONTROLLER_STATUS, mi_msg_controller_status, mirai_msgs_msg_dds__ControllerStatus_,        \
-    mirai_msgs, ControllerStatus)
+    mirai_msgs, ControllerStatus)                                                              \
+  X(SIM_STATUS, mi_msg_sim_status, mirai_msgs_msg_dds__SimStatus_, mirai_msgs, SimStatus)
 
 /* short names for the generated types */
 #define MI_MSG_TYPEDEF_(id, ct, gt, pkg, name) typedef gt ct;

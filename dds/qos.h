@@ -73,6 +73,7 @@ mi_status mi_qos_parse(const char *name, mi_qos_profile *out);
   X(JOINT_COMMANDS, "/joint_commands", MI_MSG_JOINT_STATE, MI_QOS_COMMAND)     \
   X(CONTROLLER_STATUS, "/controller/status", MI_MSG_CONTROLLER_STATUS,         \
     MI_QOS_STATE)                                                              \
+  X(SIM_STATUS, "/sim/status", MI_MSG_SIM_STATUS, MI_QOS_STATE)               \
   X(CLOCK, "/clock", MI_MSG_CLOCK, MI_QOS_CLOCK)
 
 typedef enum mi_topic {

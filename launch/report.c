@@ -51,6 +51,10 @@ struct mi_launch_monitor {
   mi_launch_report_input inputs[MI_REPORT_MAX_INPUTS];
   uint8_t input_prev[MI_REPORT_MAX_INPUTS];
 
+  /* /sim/status: the last counts; a restarted sim's counts add to base */
+  uint64_t ss_n, ss_last_steps;
+  uint64_t ss_base[3], ss_last[3]; /* picked, missed, collisions */
+
   /* /safety_zone */
   uint64_t zs_n;
   int64_t zs_prev_stamp, zone_total_ns, zone_occupied_ns;
@@ -170,6 +174,21 @@ static void on_zone(const mi_msg_zone_status *z, const mi_dds_sample_info *info,
   pthread_mutex_unlock(&m->mu);
 }
 
+static void on_sim(const mi_msg_sim_status *s, const mi_dds_sample_info *info, void *user) {
+  (void)info;
+  mi_launch_monitor *m = user;
+  pthread_mutex_lock(&m->mu);
+  if (m->ss_n > 0 && s->steps < m->ss_last_steps) /* the sim restarted: keep what it did */
+    for (int i = 0; i < 3; i++) m->ss_base[i] += m->ss_last[i];
+  m->ss_n++;
+  m->ss_last_steps = s->steps;
+  m->ss_last[0] = s->parts_picked;
+  m->ss_last[1] = s->parts_missed;
+  m->ss_last[2] = s->collisions;
+  pthread_mutex_unlock(&m->mu);
+}
+
+MI_DDS_TYPED_CB(on_sim, mi_msg_sim_status);
 MI_DDS_TYPED_CB(on_clock, mi_msg_clock);
 MI_DDS_TYPED_CB(on_planner, mi_msg_planner_status);
 MI_DDS_TYPED_CB(on_plan, mi_msg_joint_trajectory);
@@ -212,7 +231,8 @@ mi_status mi_launch_monitor_create(const mi_launch_file *lf, mi_launch_monitor *
       (st = sub_std(m, MI_TOPIC_PLANNER_STATUS, on_planner__mi_cb)) ||
       (st = sub_std(m, MI_TOPIC_PLAN, on_plan__mi_cb)) ||
       (st = sub_std(m, MI_TOPIC_CONTROLLER_STATUS, on_controller__mi_cb)) ||
-      (st = sub_std(m, MI_TOPIC_SAFETY_ZONE, on_zone__mi_cb))) {
+      (st = sub_std(m, MI_TOPIC_SAFETY_ZONE, on_zone__mi_cb)) ||
+      (st = sub_std(m, MI_TOPIC_SIM_STATUS, on_sim__mi_cb))) {
     snprintf(err, err_sz, "cannot subscribe the status topics: %s", mi_status_str(st));
     goto fail_node;
   }
@@ -376,6 +396,11 @@ void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
                           (double)m->cs_rejected;
     r->n_inputs = m->n_inputs;
     memcpy(r->inputs, m->inputs, sizeof r->inputs);
+  }
+  if (m->ss_n > 0) { /* picks attempted: picked + left the belt unpicked */
+    r->picks_succeeded = (double)(m->ss_base[0] + m->ss_last[0]);
+    r->picks_attempted = r->picks_succeeded + (double)(m->ss_base[1] + m->ss_last[1]);
+    r->collisions = (double)(m->ss_base[2] + m->ss_last[2]);
   }
   if (m->zs_n > 1 && m->zone_total_ns > 0)
     r->zone_occupied_share = (double)m->zone_occupied_ns / (double)m->zone_total_ns;

@@ -8,6 +8,10 @@
  *   /controller/status (mirai_msgs/ControllerStatus) state time shares,
  *                                                     deadline misses per input
  *   /safety_zone       (mirai_msgs/ZoneStatus)       zone occupied share
+ *   /sim/status        (mirai_msgs/SimStatus)        picks (attempted = picked
+ *                                                     + left the belt unpicked,
+ *                                                     succeeded = picked),
+ *                                                     collisions (contact onsets)
  *   /plan              (trajectory_msgs/JointTrajectory) plan count (when no
  *                                                     planner status comes)
  *   /clock             (rosgraph_msgs/Clock)         cell time
@@ -15,9 +19,9 @@
  *
  * Every figure is computed from what the nodes publish; a figure no node
  * publishes is NAN in mi_launch_report ("n/a" in the text, null in JSON),
- * never an estimate: today no node publishes picks, collisions (sim
- * contacts) or a command stamped with the joint state it was computed from,
- * so those three are n/a (see docs/readme/launch.md).
+ * never an estimate: picks and collisions come from the sim's rt/sim/status
+ * and are n/a when no sim runs (cell_hw); the latency is n/a while no node
+ * publishes a command stamped with the joint state it was computed from.
  *
  * Time shares and rates use the publishers' header stamps (cell time under
  * use_sim_time, wall time otherwise).
@@ -76,7 +80,7 @@ typedef struct mi_launch_report {
   mi_launch_result run;     /* a copy of the supervisor's result */
   double cell_time_s;       /* NAN: no /clock */
 
-  /* the task (no node publishes these yet: NAN) */
+  /* the task, from rt/sim/status (NAN: no sim) */
   double picks_attempted, picks_succeeded, collisions;
 
   /* sensor-to-command latency, ms (NAN: not carried by the nodes yet) */

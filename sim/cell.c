@@ -23,7 +23,22 @@ typedef struct part_rec {
   uint32_t id;
   int kind;
   int64_t off_belt_ns; /* when it left the belt; -1 while on it */
+  double half_h;       /* m: the grasp point is this far along the part's +z */
+  bool resolved;       /* counted as missed (left the belt unpicked) */
+  bool too_fast;       /* counted in grasps_too_fast */
 } part_rec;
+
+/* an (arm link, other body) pair in contact; a < b */
+typedef struct contact_pair {
+  int a, b;
+  int64_t last_ns; /* the last step it touched */
+} contact_pair;
+
+/* a pair that stops touching for less than this and touches again is the
+ * same contact (Bullet's manifolds flicker on a resting or sliding contact) */
+#define CONTACT_RELEASE_NS (100 * MI_NS_PER_MS)
+
+#define MI_SIM_CONTACT_BUF 512
 
 struct mi_sim_cell {
   mi_sim_cell_desc d;
@@ -46,6 +61,16 @@ struct mi_sim_cell {
   mi_sim_person person;
   int conveyor_handle;
   part_rec parts[MI_SIM_MAX_PARTS];
+
+  /* the gripper: the tool point at the last step (for its velocity) */
+  mi_vec3 tool_prev;
+  bool have_tool_prev;
+  int grasped_now[MI_SIM_MAX_PARTS]; /* handles grasped in this step */
+  int n_grasped_now;
+  /* contacts */
+  mi_bt_contact contacts[MI_SIM_CONTACT_BUF];
+  contact_pair pairs[MI_SIM_MAX_CONTACT_PAIRS];
+  int n_pairs;
 
   sensor_clock sc_joint, sc_parts, sc_wrench, sc_zone;
   mi_sim_delay dl_joint, dl_parts, dl_wrench, dl_zone;
@@ -250,7 +275,7 @@ static void spawn_part(mi_sim_cell *c, const mi_sim_arrival *a) {
     c->stats.parts_skipped++;
     return;
   }
-  c->parts[slot] = (part_rec){true, h, (uint32_t)a->index, a->kind, -1};
+  c->parts[slot] = (part_rec){true, h, (uint32_t)a->index, a->kind, -1, half_h, false, false};
   c->stats.parts_spawned++;
 }
 
@@ -272,6 +297,10 @@ static void retire_parts(mi_sim_cell *c) {
       r->off_belt_ns = -1;
     else if (r->off_belt_ns < 0)
       r->off_belt_ns = c->t_ns;
+    if (!on_belt && !r->resolved) {
+      r->resolved = true; /* a part leaves the belt once: missed */
+      c->stats.parts_missed++;
+    }
     if (l.z < -h.z - 0.5 || l.x > h.x + 1.0 ||
         (r->off_belt_ns >= 0 && c->t_ns - r->off_belt_ns >= linger_ns)) {
       mi_bt_remove_body(c->w, r->handle);
@@ -394,6 +423,105 @@ static void sample_zone(mi_sim_cell *c) {
   mi_sim_delay_push(&c->dl_zone, c->key, c->t_ns, &s);
 }
 
+mi_vec3 mi_sim_cell_tool_point(const mi_sim_cell *c) {
+  mi_pose tp;
+  if (mi_bt_get_pose(c->w, MI_BT_LINK_HANDLE(c->d.tool_link), &tp, NULL) != MI_OK)
+    return mi_vec3_make(0, 0, 0);
+  return mi_pose_apply(tp, c->d.tool_point);
+}
+
+static mi_vec3 grasp_point(const part_rec *r, const mi_pose *pp) {
+  return mi_vec3_add(pp->p, mi_quat_rotate(pp->q, mi_vec3_make(0, 0, r->half_h)));
+}
+
+/* the suction gripper (cell.h): parts on the belt whose grasp point is
+ * within the radius of the tool point at a low relative speed are picked */
+static void grasp(mi_sim_cell *c) {
+  c->n_grasped_now = 0;
+  mi_vec3 tool = mi_sim_cell_tool_point(c);
+  mi_vec3 tool_v = mi_vec3_make(0, 0, 0);
+  if (c->have_tool_prev)
+    tool_v = mi_vec3_scale(mi_vec3_sub(tool, c->tool_prev), 1.0 / mi_s_from_ns(c->dt_ns));
+  c->tool_prev = tool;
+  c->have_tool_prev = true;
+  if (!(c->p.grasp_radius_m > 0.0)) return;
+  for (int i = 0; i < MI_SIM_MAX_PARTS; i++) {
+    part_rec *r = &c->parts[i];
+    if (!r->active || r->resolved) continue;
+    mi_pose pp;
+    mi_vec3 pv;
+    if (mi_bt_get_pose(c->w, r->handle, &pp, &pv) != MI_OK) continue;
+    if (mi_vec3_norm(mi_vec3_sub(grasp_point(r, &pp), tool)) > c->p.grasp_radius_m) continue;
+    if (mi_vec3_norm(mi_vec3_sub(tool_v, pv)) >= c->p.grasp_speed_mps) {
+      if (!r->too_fast) c->stats.grasps_too_fast++;
+      r->too_fast = true;
+      continue;
+    }
+    c->grasped_now[c->n_grasped_now++] = r->handle;
+    mi_bt_remove_body(c->w, r->handle);
+    r->active = false;
+    c->stats.parts_picked++;
+  }
+}
+
+static bool grasped_now(const mi_sim_cell *c, int h) {
+  for (int i = 0; i < c->n_grasped_now; i++)
+    if (c->grasped_now[i] == h) return true;
+  return false;
+}
+
+static contact_pair *pair_find(mi_sim_cell *c, int a, int b) {
+  for (int i = 0; i < c->n_pairs; i++)
+    if (c->pairs[i].a == a && c->pairs[i].b == b) return &c->pairs[i];
+  return NULL;
+}
+
+/* contact onsets between an arm link and anything else (cell.h) */
+static void count_contacts(mi_sim_cell *c) {
+  int total = mi_bt_get_contacts(c->w, c->contacts, MI_SIM_CONTACT_BUF);
+  if (total > MI_SIM_CONTACT_BUF) total = MI_SIM_CONTACT_BUF;
+  const int tool_h = MI_BT_LINK_HANDLE(c->d.tool_link);
+  const int64_t t = c->t_ns;
+  uint32_t now = 0;
+  for (int i = 0; i < total; i++) {
+    const mi_bt_contact *k = &c->contacts[i];
+    if (!MI_BT_HANDLE_IS_LINK(k->a) && !MI_BT_HANDLE_IS_LINK(k->b)) continue;
+    int a = k->a < k->b ? k->a : k->b, b = k->a < k->b ? k->b : k->a;
+    /* the grasp: the tool link on the part it picks in this step */
+    if ((a == tool_h && grasped_now(c, b)) || (b == tool_h && grasped_now(c, a))) continue;
+    contact_pair *p = pair_find(c, a, b);
+    if (p) {
+      if (p->last_ns != t) now++;
+      p->last_ns = t;
+      continue;
+    }
+    c->stats.collisions++; /* an onset */
+    now++;
+    if (c->n_pairs < MI_SIM_MAX_CONTACT_PAIRS)
+      c->pairs[c->n_pairs++] = (contact_pair){a, b, t};
+    /* else untracked: it counts as an onset each step it touches, never lost */
+  }
+  /* pairs apart for the release time are over */
+  for (int i = 0; i < c->n_pairs;)
+    if (t - c->pairs[i].last_ns > CONTACT_RELEASE_NS)
+      c->pairs[i] = c->pairs[--c->n_pairs];
+    else
+      i++;
+  c->stats.contacts_now = now;
+}
+
+int mi_sim_cell_parts(const mi_sim_cell *c, mi_sim_part_state *out, int max) {
+  int n = 0;
+  for (int i = 0; i < MI_SIM_MAX_PARTS && n < max; i++) {
+    const part_rec *r = &c->parts[i];
+    mi_pose pp;
+    mi_vec3 pv;
+    if (!r->active || mi_bt_get_pose(c->w, r->handle, &pp, &pv) != MI_OK) continue;
+    out[n++] = (mi_sim_part_state){r->id, r->kind, pp, pv, grasp_point(r, &pp)};
+  }
+  return n;
+}
+
 mi_status mi_sim_cell_step(mi_sim_cell *c) {
   /* the sensors see the state at t, before the step (the first at t = 0) */
   if (sensor_due(&c->sc_joint, c->t_ns)) sample_joints(c);
@@ -408,6 +536,8 @@ mi_status mi_sim_cell_step(mi_sim_cell *c) {
   if (st != MI_OK) return st;
   c->t_ns += c->dt_ns;
   c->stats.steps++;
+  grasp(c);
+  count_contacts(c);
   retire_parts(c);
   return MI_OK;
 }

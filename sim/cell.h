@@ -12,6 +12,25 @@
  * the same description, params, and the same commands submitted between the
  * same steps, a cell produces bit-identical samples.
  *
+ * The gripper: a suction cup at the tool point (desc.tool_point on the tool
+ * link). After each step, a part on the belt is grasped when its grasp point
+ * (the centre of its top face: the pose's +z by its half height) lies within
+ * grasp.radius_m of the tool point and the tool point's speed relative to the
+ * part is below grasp.speed_mps. A grasped part counts as picked: it leaves
+ * the belt attached to the tool (removed from the physics and from
+ * rt/part_poses; it is not carried as payload). A part that leaves the belt
+ * unpicked (off its end, or knocked off) counts as missed. Picks attempted =
+ * picked + missed: the parts that arrived and were resolved during the run.
+ *
+ * Collisions: from Bullet's contact manifolds after each step, the pairs
+ * (arm link, anything else: fixture, floor, belt, part, another link) with a
+ * touching contact point; a collision is the onset of such a pair (touching
+ * now, not within the previous 100 ms: Bullet's manifolds flicker on a
+ * resting or sliding contact), counted once per onset, not per step.
+ * The grasp itself is no collision: the tool link touching the part it
+ * grasps in that step. At most MI_SIM_MAX_CONTACT_PAIRS pairs are tracked at
+ * once (more are counted as onsets every step: never silently lost).
+ *
  * Threads: a cell is used by one thread. mi_sim_cell_step does not allocate.
  */
 #ifndef MI_SIM_CELL_H
@@ -35,6 +54,7 @@ extern "C" {
 #define MI_SIM_MAX_PART_KINDS 8
 #define MI_SIM_MAX_PARTS 32
 #define MI_SIM_NAME_MAX 64
+#define MI_SIM_MAX_CONTACT_PAIRS 64
 
 typedef struct mi_sim_part_kind {
   char name[MI_SIM_NAME_MAX];
@@ -48,6 +68,8 @@ typedef struct mi_sim_cell_desc {
   int n_joints;                                        /* moving joints */
   char joint_names[MI_SIM_MAX_JOINTS][MI_SIM_NAME_MAX]; /* model joint order */
   int tool_link;                                       /* link index of the wrist sensor */
+  mi_vec3 tool_point; /* the suction gripper's point in the tool link frame, m (the
+                       * model's tool frame: what the predictor's pick aims at) */
   mi_vec3 gravity;                                     /* m/s^2 */
   int n_fixtures;
   mi_bt_body_desc fixtures[MI_SIM_MAX_FIXTURES];
@@ -102,6 +124,14 @@ typedef struct mi_sim_zone_sample {
 typedef struct mi_sim_cell_stats {
   uint64_t steps;
   uint64_t parts_spawned, parts_skipped, parts_left;
+  /* picks (see "The gripper" above): parts grasped; parts that left the belt
+   * unpicked; parts whose grasp point came within grasp.radius_m of the
+   * tool point while the relative speed was above grasp.speed_mps (each
+   * part counted once) */
+  uint64_t parts_picked, parts_missed, grasps_too_fast;
+  /* contacts (see "Collisions" above): pair onsets, pairs touching now */
+  uint64_t collisions;
+  uint32_t contacts_now;
   uint64_t joint_states_dropped, part_poses_dropped;
   mi_sim_cmd_counters commands;
 } mi_sim_cell_stats;
@@ -134,6 +164,20 @@ bool mi_sim_cell_pop_joint_state(mi_sim_cell *c, mi_sim_joint_sample *out);
 bool mi_sim_cell_pop_part_poses(mi_sim_cell *c, mi_sim_parts_sample *out);
 bool mi_sim_cell_pop_wrench(mi_sim_cell *c, mi_sim_wrench_sample *out);
 bool mi_sim_cell_pop_zone(mi_sim_cell *c, mi_sim_zone_sample *out);
+
+/* A part on the cell's belt (tests, the task benchmark): the true state, no
+ * noise or latency. Returns the number of live parts written (up to max). */
+typedef struct mi_sim_part_state {
+  uint32_t id;
+  int kind;
+  mi_pose pose;
+  mi_vec3 vel;          /* m/s */
+  mi_vec3 grasp_point;  /* world, m */
+} mi_sim_part_state;
+int mi_sim_cell_parts(const mi_sim_cell *c, mi_sim_part_state *out, int max);
+
+/* The tool point in the world (m), as the gripper sees it. */
+mi_vec3 mi_sim_cell_tool_point(const mi_sim_cell *c);
 
 /* Counters (a copy). */
 mi_sim_cell_stats mi_sim_cell_stats_get(const mi_sim_cell *c);

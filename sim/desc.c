@@ -160,6 +160,7 @@ static mi_status arm_from_model(const mi_model *m, mi_sim_cell_desc *out, char *
     return derr(err, err_sz, MI_ERR_INVALID,
                 "the end effector is on the fixed base: no link to carry the wrist sensor");
   out->tool_link = ee_body;
+  out->tool_point = mi_vec3_make(d->ee_pos[0], d->ee_pos[1], d->ee_pos[2]);
   out->gravity = mi_vec3_make(d->gravity[0], d->gravity[1], d->gravity[2]);
   return MI_OK;
 }

@@ -30,7 +30,8 @@ struct mi_sim_node {
   mi_sim_cell *cell;
   mi_simclock *simclock;
   mi_dds_node *node;
-  mi_dds_pub *js_pub, *parts_pub, *wrench_pub, *zone_pub, *clock_pub;
+  mi_dds_pub *js_pub, *parts_pub, *wrench_pub, *zone_pub, *clock_pub, *status_pub;
+  int64_t status_period_ns, status_next_ns; /* rt/sim/status, cell time */
   mi_dds_sub *cmd_sub;
   mi_spsc cmds;
   _Atomic uint64_t queue_full;
@@ -101,8 +102,33 @@ static void io_start(void *user, int64_t base_ns) {
   n->started = true;
 }
 
+static mi_msg_header header_at(int64_t stamp_ns, const char *frame);
+
+/* rt/sim/status: the cell's counters, stamped on the cell's clock */
+static void publish_status(mi_sim_node *n) {
+  const mi_sim_cell_stats s = mi_sim_cell_stats_get(n->cell);
+  mi_msg_sim_status m;
+  mi_msg_init(MI_MSG_SIM_STATUS, &m);
+  m.header = header_at(n->stamp_base_ns + mi_sim_cell_time_ns(n->cell), "world");
+  m.steps = s.steps;
+  m.parts_spawned = s.parts_spawned;
+  m.parts_picked = s.parts_picked;
+  m.parts_missed = s.parts_missed;
+  m.grasps_too_fast = s.grasps_too_fast;
+  m.collisions = s.collisions;
+  m.contacts_now = s.contacts_now;
+  m.samples_dropped = s.joint_states_dropped + s.part_poses_dropped;
+  if (MI_DDS_PUBLISH(n->status_pub, &m) == MI_OK) n->k.statuses++;
+}
+
 static void io_poll_commands(void *user, mi_sim_cell *c) {
   mi_sim_node *n = user;
+  if (mi_sim_cell_time_ns(c) >= n->status_next_ns) {
+    publish_status(n);
+    n->status_next_ns += n->status_period_ns;
+    if (n->status_next_ns <= mi_sim_cell_time_ns(c))
+      n->status_next_ns = mi_sim_cell_time_ns(c) + n->status_period_ns;
+  }
   static _Thread_local cmd_msg m;
   const char *names[MI_SIM_MAX_JOINTS];
   while (mi_spsc_pop(&n->cmds, &m) == MI_OK) {
@@ -281,10 +307,12 @@ mi_status mi_sim_node_create(const mi_sim_params *p, mi_sim_node **out, char *er
       (rc = mi_dds_pub_create_std(n->node, MI_TOPIC_WRENCH, &n->wrench_pub)) != MI_OK ||
       (rc = mi_dds_pub_create_std(n->node, MI_TOPIC_SAFETY_ZONE, &n->zone_pub)) != MI_OK ||
       (rc = mi_dds_pub_create_std(n->node, MI_TOPIC_CLOCK, &n->clock_pub)) != MI_OK ||
+      (rc = mi_dds_pub_create_std(n->node, MI_TOPIC_SIM_STATUS, &n->status_pub)) != MI_OK ||
       (rc = mi_dds_sub_create_std(n->node, MI_TOPIC_JOINT_COMMANDS, &so, &n->cmd_sub)) != MI_OK) {
     snprintf(err, err_sz, "cannot create the sim's topics: %s", mi_status_str(rc));
     goto fail_node;
   }
+  n->status_period_ns = mi_ns_from_s(1.0 / p->status_hz);
   publish_counters(n);
   *out = n;
   return MI_OK;
@@ -319,6 +347,7 @@ static void *loop_main(void *arg) {
   a->rc = mi_sim_loop_run(n->cell, n->p.time_mode, n->p.real_time_factor,
                           mi_ns_from_s(n->p.duration_s), &io, &n->stop, &n->loop_stats);
   n->k.overruns = n->loop_stats.overruns;
+  publish_status(n); /* the final counts */
   publish_counters(n);
   if (a->rc != MI_OK) MI_LOGE("sim loop stopped: %s", mi_status_str(a->rc));
   mi_dds_node_stop(n->node); /* done (duration) or failed: the executor returns too */
@@ -332,7 +361,8 @@ static void log_summary(mi_sim_node *n) {
   MI_LOGI("sim: done at t=%.3f s: %llu steps, published joint_states=%llu part_poses=%llu "
           "wrench=%llu safety_zone=%llu clock=%llu; commands accepted=%llu rejected=%llu "
           "(dds=%llu length=%llu nonfinite=%llu names=%llu future=%llu queue=%llu) "
-          "watchdog_trips=%llu; parts spawned=%llu left=%llu; overruns=%llu",
+          "watchdog_trips=%llu; parts spawned=%llu picked=%llu missed=%llu left=%llu; "
+          "collisions=%llu; overruns=%llu",
           mi_s_from_ns(k.sim_time_ns), (unsigned long long)k.cell.steps,
           (unsigned long long)k.joint_states, (unsigned long long)k.part_poses,
           (unsigned long long)k.wrenches, (unsigned long long)k.zones,
@@ -342,7 +372,9 @@ static void log_summary(mi_sim_node *n) {
           (unsigned long long)g->rejected_nonfinite, (unsigned long long)g->rejected_names,
           (unsigned long long)g->rejected_future, (unsigned long long)k.commands_queue_full,
           (unsigned long long)g->watchdog_trips, (unsigned long long)k.cell.parts_spawned,
-          (unsigned long long)k.cell.parts_left, (unsigned long long)k.overruns);
+          (unsigned long long)k.cell.parts_picked, (unsigned long long)k.cell.parts_missed,
+          (unsigned long long)k.cell.parts_left, (unsigned long long)k.cell.collisions,
+          (unsigned long long)k.overruns);
 }
 
 mi_status mi_sim_node_run(mi_sim_node *n) {

@@ -9,8 +9,12 @@
  *     "world": world axes, about the tool link origin) at rate.wrench_hz,
  *     /part_poses (geometry_msgs/PoseArray, frame_id "world") at
  *     rate.part_poses_hz, /safety_zone (mirai_msgs/ZoneStatus, zone_id = the
- *     cell's zone name) at rate.safety_zone_hz, and in lockstep mode /clock
- *     (rosgraph_msgs/Clock) once per physics step before that step's samples;
+ *     cell's zone name) at rate.safety_zone_hz, /sim/status
+ *     (mirai_msgs/SimStatus: steps, parts spawned/picked/missed, collisions,
+ *     contacts now, samples dropped; header stamp on the cell's clock) at
+ *     rate.status_hz and once more when the loop ends, and in lockstep mode
+ *     /clock (rosgraph_msgs/Clock) once per physics step before that step's
+ *     samples;
  *   subscribes /joint_commands (sensor_msgs/JointState with effort and/or
  *     position, by joint name). A sample with NaN/inf or arrays that do not
  *     match its names is dropped at the DDS boundary (dds/node.h); the cell's
@@ -54,7 +58,7 @@ typedef struct mi_sim_node_counters {
   uint64_t commands_received;      /* handed to the gate */
   uint64_t commands_rejected_dds;  /* dropped at the DDS boundary (non-finite, lengths) */
   uint64_t commands_queue_full;    /* dropped: the loop fell behind by 64 commands */
-  uint64_t joint_states, part_poses, wrenches, zones, clocks; /* samples published */
+  uint64_t joint_states, part_poses, wrenches, zones, clocks, statuses; /* samples published */
   uint64_t overruns;               /* realtime steps that started a period late */
   int64_t sim_time_ns;             /* the cell's time after the last step */
 } mi_sim_node_counters;

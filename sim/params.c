@@ -50,6 +50,9 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLES(S, position_kd, "position.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "servo damping for position commands"),
     MI_P_BOOL(S, gravity_comp, "position.gravity_compensation", "true", "the joint servo adds the gravity torques g(q) of the plant's own links on hold and for position-only commands (as the planner's rollouts do; a command with effort carries its own, the controller's PD + gravity)"),
     MI_P_STRING(S, zone_name, "zone.name", "\"\"", "the cell zone published on rt/safety_zone; empty: the cell's first zone"),
+    MI_P_DOUBLE(S, grasp_radius_m, "grasp.radius_m", "0.03", 0.0, 1.0, "m", "suction gripper: a part is grasped when its grasp point (top face centre) is this close to the tool point; 0: no gripper"),
+    MI_P_DOUBLE(S, grasp_speed_mps, "grasp.speed_mps", "0.15", 0.0, 10.0, "m/s", "suction gripper: and the tool point moves slower than this relative to the part"),
+    MI_P_DOUBLE(S, status_hz, "rate.status_hz", "10.0", 0.1, 1000.0, "Hz", "rt/sim/status rate (steps, parts, picks, collisions)"),
     MI_P_DOUBLE(S, zone_occupied_speed_scale, "zone.occupied_speed_scale", "0.0", 0.0, 1.0, NULL, "speed_scale published while the zone is occupied (1 when free)"),
 };
 #undef S

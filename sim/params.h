@@ -50,6 +50,8 @@ typedef struct mi_sim_params {
   bool gravity_comp; /* the joint servo adds the plant's gravity torques */
   char zone_name[MI_PARAM_STR_MAX];
   double zone_occupied_speed_scale;
+  double grasp_radius_m, grasp_speed_mps; /* the suction gripper (sim/cell.h) */
+  double status_hz;                       /* rt/sim/status rate */
 } mi_sim_params;
 
 /* The table (node name "sim"). */

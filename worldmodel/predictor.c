@@ -375,25 +375,18 @@ static mi_status task_goal(mi_predictor *pr, int64_t now_ns, const float *qf, co
       mi_pose parts[MI_WM_EST_MAX_TRACKS];
       mi_vec3 vel[MI_WM_EST_MAX_TRACKS];
       int np = mi_wm_est_parts_at(&pr->est, now_ns, parts, vel, NULL, MI_WM_EST_MAX_TRACKS);
-      double best_t = INFINITY;
-      mi_vec3 best = {0, 0, 0};
-      const double tmax = 5.0;
-      for (int i = 0; i < np; i++) {
-        double th;
-        mi_vec3 at;
-        mi_vec3 from = mi_vec3_make(tool[0], tool[1], tool[2] - p->approach_height);
-        if (mi_task_intercept(parts[i].p, vel[i], from, p->tool_speed, 0.0, tmax, &th, &at) ==
-                MI_OK &&
-            th < best_t) {
-          best_t = th;
-          best = at;
-        }
-      }
-      if (!isfinite(best_t)) {
+      /* the goal: worldmodel/tasks.h mi_task_pick_goal (engineer `pick`) */
+      mi_vec3 pp[MI_WM_EST_MAX_TRACKS], best;
+      for (int i = 0; i < np; i++) pp[i] = parts[i].p;
+      const mi_task_pick_cfg cfg = {p->approach_height, p->tool_speed, 5.0,
+                                    MI_TASK_PICK_CAPTURE_XY, MI_TASK_PICK_LEAD_S,
+                                    mi_task_pick_grasp_dz(pr->m)};
+      if (mi_task_pick_goal(&cfg, pp, vel, np, mi_vec3_make(tool[0], tool[1], tool[2]), &best,
+                            NULL, NULL) != MI_OK) {
         set_reason(pr, "pick: no part on the conveyor that can be reached");
         return MI_ERR_STATE;
       }
-      float g[3] = {(float)best.x, (float)best.y, (float)(best.z + p->approach_height)};
+      float g[3] = {(float)best.x, (float)best.y, (float)best.z};
       mi_rollout_set_goal(pr->rollout, g, NULL);
       memcpy(pr->goal_f, g, sizeof g);
       return MI_OK;

@@ -40,6 +40,56 @@ mi_status mi_task_intercept(mi_vec3 part_p, mi_vec3 part_v, mi_vec3 tool_p, doub
   return MI_OK;
 }
 
+mi_status mi_task_pick_goal(const mi_task_pick_cfg *cfg, const mi_vec3 *part_p,
+                            const mi_vec3 *part_v, int n, mi_vec3 tool, mi_vec3 *goal,
+                            int *which, bool *descending) {
+  if (!cfg || (n > 0 && (!part_p || !part_v)) || !goal) return MI_ERR_INVALID;
+  double best_t = INFINITY;
+  int best = -1;
+  for (int i = 0; i < n; i++) {
+    double th;
+    mi_vec3 at;
+    /* the grasp point, seen from the tool at the approach height */
+    mi_vec3 gp = mi_vec3_add(part_p[i], mi_vec3_make(0, 0, cfg->grasp_dz));
+    mi_vec3 from = mi_vec3_make(tool.x, tool.y, tool.z - cfg->approach_height);
+    if (mi_task_intercept(gp, part_v[i], from, cfg->tool_speed, 0.0, cfg->t_max, &th, &at) ==
+            MI_OK &&
+        th < best_t) {
+      best_t = th;
+      best = i;
+    }
+  }
+  if (best < 0) return MI_ERR_NOT_FOUND;
+  mi_vec3 gp = mi_vec3_add(part_p[best], mi_vec3_make(0, 0, cfg->grasp_dz));
+  mi_vec3 ahead = mi_vec3_add(gp, mi_vec3_scale(part_v[best], cfg->lead_s));
+  double dxy = hypot(ahead.x - tool.x, ahead.y - tool.y);
+  bool down = dxy <= cfg->capture_xy;
+  if (!down) {
+    /* far: the intercept point, above */
+    double th;
+    mi_vec3 at, from = mi_vec3_make(tool.x, tool.y, tool.z - cfg->approach_height);
+    (void)mi_task_intercept(gp, part_v[best], from, cfg->tool_speed, 0.0, cfg->t_max, &th, &at);
+    ahead = mi_vec3_add(at, mi_vec3_scale(part_v[best], cfg->lead_s));
+    ahead.z += cfg->approach_height;
+  }
+  *goal = ahead;
+  if (which) *which = best;
+  if (descending) *descending = down;
+  return MI_OK;
+}
+
+double mi_task_pick_grasp_dz(const mi_model *m) {
+  double dz = 0.0;
+  for (int i = 0; m && i < m->npart; i++) {
+    const mi_wm_geom *g = &m->part[i].shape;
+    double h = g->type == MI_WM_SHAPE_BOX        ? g->size[2]
+               : g->type == MI_WM_SHAPE_CYLINDER ? g->size[1]
+                                                 : g->size[0];
+    if (h > dz) dz = h;
+  }
+  return dz;
+}
+
 /* dq = J^T (J J^T + lambda^2 I)^-1 dx for a 3 x n position Jacobian */
 static void dls(const double J[3][MI_WM_MAX_DOF], int n, const double dx[3], double lambda,
                 double *dq) {
