@@ -287,6 +287,21 @@ const char *mi_wm_engine_why(const mi_wm_engine *e) { return e->why; }
 int mi_wm_engine_threads(const mi_wm_engine *e) { return e->pool ? mi_pool_threads(e->pool) : 0; }
 mi_rollout *mi_wm_engine_rollout(mi_wm_engine *e) { return e->ro; }
 
+mi_status mi_wm_engine_set_inertia(mi_wm_engine *e, const mi_wm_dynf *d) {
+  mi_status st = mi_rollout_set_inertia(e->ro, d);
+  if (st != MI_OK || e->backend == MI_BACKEND_CPU) return st;
+#ifdef MI_WM_HAVE_CUDA
+  const mi_wm_dynf *folded = NULL; /* the rollout's tables, kd folded in */
+  (void)mi_rollout_export(e->ro, &folded, NULL, NULL, NULL, NULL, NULL);
+  char err[256];
+  st = mi_cuda_planner_set_dyn(e->gp, folded, err, sizeof err);
+  if (st != MI_OK) MI_LOG_EVERY_MS(MI_LOG_ERROR, 1000, "planner: %s", err);
+  return st;
+#else
+  return MI_ERR_STATE;
+#endif
+}
+
 mi_status mi_wm_engine_optimize(mi_wm_engine *e, mi_planner_result *res) {
   if (e->backend == MI_BACKEND_CPU) return mi_planner_optimize(e->pl, &e->sys, e->pool, res);
 #ifdef MI_WM_HAVE_CUDA

@@ -85,6 +85,13 @@ int mi_wm_engine_threads(const mi_wm_engine *e);
 /* The rollout whose setters (state, goal, parts, zones) the next cycle uses. */
 mi_rollout *mi_wm_engine_rollout(mi_wm_engine *e);
 
+/* Replace the bodies' inertial parameters the rollouts use (as
+ * mi_rollout_set_inertia: the learner's mass-corrected tables, or the
+ * prior's again), on the engine's backend: the CUDA backend uploads them.
+ * @retval MI_ERR_INVALID (as mi_rollout_set_inertia; tables unchanged)
+ * @retval MI_ERR_DEVICE  the upload failed (logged; the host side changed) */
+mi_status mi_wm_engine_set_inertia(mi_wm_engine *e, const mi_wm_dynf *d);
+
 /* One planning cycle (pp->iterations iterations). res may be NULL.
  * @retval MI_ERR_DEVICE (a CUDA call failed; logged) @retval MI_ERR_STATE */
 mi_status mi_wm_engine_optimize(mi_wm_engine *e, mi_planner_result *res);

@@ -55,6 +55,12 @@ static void build_table(void) {
     g_rows[n].offset += offsetof(mi_predictor_params, planner);
     n++;
   }
+  const mi_param_table *ct = mi_wm_cuda_params_table();
+  for (size_t i = 0; i < ct->n && n < MI_PRED_MAX_ROWS; i++) {
+    g_rows[n] = ct->defs[i];
+    g_rows[n].offset += offsetof(mi_predictor_params, cuda);
+    n++;
+  }
   g_table.n = n;
 }
 
@@ -72,9 +78,8 @@ mi_status mi_predictor_params_defaults(mi_predictor_params *p, char *err, size_t
 struct mi_predictor {
   mi_predictor_params p;
   mi_model *m;
-  mi_pool *pool;
-  mi_planner *planner;
-  mi_rollout *rollout;
+  mi_wm_engine *engine; /* planner + rollouts on the configured backend */
+  mi_rollout *rollout;  /* the engine's: state, goal, parts, zones; scalar scoring */
   mi_wm_learner *learner;
   mi_wm_est est;
   int n, H;
@@ -122,18 +127,10 @@ mi_status mi_predictor_create(const mi_predictor_params *p, mi_predictor **out, 
     snprintf(err, err_sz, "model.urdf is not set");
     return MI_ERR_INVALID;
   }
-  int chosen = MI_BACKEND_CPU;
-  const char *why = "";
-  mi_status st = mi_planner_backend_resolve(p->planner.backend, &chosen, &why);
-  if (st != MI_OK) {
-    snprintf(err, err_sz, "%s", why);
-    return st;
-  }
+  mi_status st;
   mi_predictor *pr = calloc(1, sizeof *pr);
   if (!pr) return MI_ERR_NOMEM;
   pr->p = *p;
-  pr->backend = "cpu";
-  MI_LOGI("backend: %s (%s)", pr->backend, why);
   pr->m = mi_wm_model_load(p->urdf, p->cell[0] ? p->cell : NULL, err, err_sz);
   if (!pr->m) {
     st = MI_ERR_PARSE;
@@ -147,16 +144,11 @@ mi_status mi_predictor_create(const mi_predictor_params *p, mi_predictor **out, 
     st = MI_ERR_INVALID;
     goto fail;
   }
-  if ((st = mi_pool_create((int)p->planner.threads, &pr->pool)) != MI_OK) goto fail;
-  if ((st = mi_rollout_create(pr->m, &p->planner, mi_pool_threads(pr->pool), (int)p->planner.block,
-                              &pr->rollout)) != MI_OK) {
-    snprintf(err, err_sz, "rollout: %s", mi_status_str(st));
+  if ((st = mi_wm_engine_create(pr->m, &p->planner, &p->cuda, &pr->engine, err, err_sz)) !=
+      MI_OK)
     goto fail;
-  }
-  if ((st = mi_planner_create(&p->planner, pr->n, &pr->planner)) != MI_OK) {
-    snprintf(err, err_sz, "planner: %s", mi_status_str(st));
-    goto fail;
-  }
+  pr->rollout = mi_wm_engine_rollout(pr->engine);
+  pr->backend = mi_wm_backend_name(mi_wm_engine_backend(pr->engine));
   if ((st = mi_wm_learner_create(pr->m, &p->learner, &pr->learner)) != MI_OK) {
     snprintf(err, err_sz, "learner: %s", mi_status_str(st));
     goto fail;
@@ -195,9 +187,7 @@ fail:
 
 void mi_predictor_destroy(mi_predictor *pr) {
   if (!pr) return;
-  mi_planner_destroy(pr->planner);
-  mi_rollout_destroy(pr->rollout);
-  mi_pool_destroy(pr->pool);
+  mi_wm_engine_destroy(pr->engine);
   mi_wm_learner_destroy(pr->learner);
   mi_wm_model_free(pr->m);
   free(pr->qs);
@@ -269,13 +259,13 @@ static void rollout_correction(mi_predictor *pr, const mi_wm_learner_stats *ls) 
     double scale[MI_WM_MAX_DOF];
     if (mi_wm_learner_mass_scale(pr->learner, scale) != MI_OK) return;
     mi_wm_learner_scale_dyn(scale, &pr->m->dyn, &pr->m->dynf, NULL, &pr->dynf_c);
-    if (mi_rollout_set_inertia(pr->rollout, &pr->dynf_c) != MI_OK) return;
+    if (mi_wm_engine_set_inertia(pr->engine, &pr->dynf_c) != MI_OK) return;
     pr->dyn_active = &pr->dynf_c;
     pr->applied_fits = ls->fits;
     for (int k = 0; k < pr->n; k++) pr->st.learner_mass_scale[k] = scale[k];
     pr->st.learner_in_rollouts = true;
   } else if (!want && pr->st.learner_in_rollouts) {
-    (void)mi_rollout_set_inertia(pr->rollout, &pr->m->dynf);
+    (void)mi_wm_engine_set_inertia(pr->engine, &pr->m->dynf);
     pr->dyn_active = &pr->m->dynf;
     pr->applied_fits = 0;
     for (int k = 0; k < pr->n; k++) pr->st.learner_mass_scale[k] = 1.0;
@@ -335,7 +325,7 @@ static mi_status teleop_stop(mi_predictor *pr, const double *q, const char *why)
   const int n = pr->n;
   make_stop(pr, q);
   float knots[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
-  const int kn = mi_planner_knot_count(pr->planner);
+  const int kn = (int)pr->p.planner.knots;
   for (int k = 0; k < kn; k++)
     for (int j = 0; j < n; j++) knots[k * n + j] = (float)q[j];
   (void)mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
@@ -406,7 +396,7 @@ static mi_status task_goal(mi_predictor *pr, int64_t now_ns, const float *qf, co
                                           p->dls_lambda, knots, g);
       if (st != MI_OK) return st;
       /* candidates are sampled around the operator's nominal */
-      mi_planner_set_knots(pr->planner, knots);
+      mi_wm_engine_set_knots(pr->engine, knots);
       mi_rollout_set_goal(pr->rollout, g, NULL);
       memcpy(pr->goal_f, g, sizeof g);
       return MI_OK;
@@ -483,10 +473,10 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
 
   /* 3. the task */
   if (pr->task_changed || !pr->have_last) {
-    mi_planner_reset(pr->planner, qf);
+    mi_wm_engine_reset(pr->engine, qf);
     pr->task_changed = false;
   } else {
-    mi_planner_shift(pr->planner, mi_s_from_ns(now_ns - pr->last_cycle_ns));
+    mi_wm_engine_shift(pr->engine, mi_s_from_ns(now_ns - pr->last_cycle_ns));
   }
   pr->last_cycle_ns = now_ns;
   pr->have_last = true;
@@ -522,9 +512,8 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
    * tool to the end of the nominal as fast as it can, so an optimised plan
    * would outrun the operator's twist. */
   if (pr->task != MI_TASK_TELEOP) {
-    mi_planner_system sys = mi_rollout_system(pr->rollout);
     mi_planner_result res;
-    st = mi_planner_optimize(pr->planner, &sys, pr->pool, &res);
+    st = mi_wm_engine_optimize(pr->engine, &res);
     if (st != MI_OK) {
       set_reason(pr, "planner: %s", mi_status_str(st));
       return st;
@@ -533,7 +522,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   }
 
   /* 5. the plan's points */
-  const float *knots = mi_planner_knots(pr->planner);
+  const float *knots = mi_wm_engine_knots(pr->engine);
   float terms[MI_COST_NTERMS];
   pr->st.best_cost = mi_rollout_trajectory_terms(pr->rollout, knots, pr->qs, pr->qds, terms);
   for (int i = 0; i < MI_COST_NTERMS; i++) pr->st.cost_terms[i] = terms[i];
@@ -552,7 +541,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
      * interval; not the spline at t = 0 either: no rollout step tracks it,
      * so nothing scores it, and a knot 0 that drifted into the belt had
      * every later plan rejected at step 0 (the pick test) */
-    mi_planner_control_at(pr->planner, dt * (i < H ? i + 1 : H), u);
+    mi_wm_engine_control_at(pr->engine, dt * (i < H ? i + 1 : H), u);
     for (int j = 0; j < n; j++) pl->q[i][j] = u[j];
   }
   for (int i = 0; i <= H; i++)

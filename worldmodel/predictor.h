@@ -12,7 +12,10 @@
  *      intercept point above the part; teleop: the nominal tool motion, the
  *      planner's mean reset to its resolved-rate knots);
  *   4. the planner (warm-started by the time since the last cycle) runs its
- *      iterations on the CPU pool;
+ *      iterations on the configured backend (worldmodel/backend.h: the CPU
+ *      pool, or a CUDA device; planner.backend auto picks the device when
+ *      one is usable); the learner's mass-corrected model is uploaded to
+ *      either after each fit;
  *   5. the plan: H + 1 points, dt apart: time_from_start, positions (the
  *      position references the rollout tracked), velocities and
  *      accelerations (their differences), efforts (the rollout's PD torque
@@ -35,6 +38,7 @@
 #include "core/math.h"
 #include "core/params.h"
 #include "core/status.h"
+#include "worldmodel/backend.h"
 #include "worldmodel/estimator.h"
 #include "worldmodel/learner.h"
 #include "worldmodel/model.h"
@@ -59,7 +63,8 @@ typedef struct mi_predictor_params {
   double teleop_horizon_s;      /* s: nominal tool motion of a twist */
   double teleop_timeout_s;      /* s: a twist older than this ends teleop (stop) */
   double dls_lambda;            /* m: damping of the teleop resolved rates */
-  mi_planner_params planner;    /* planner.*, rollout.*, cost.* */
+  mi_planner_params planner;    /* planner.*, rollout.*, cost.* (planner.backend: auto|cpu|cuda) */
+  mi_wm_cuda_params cuda;       /* cuda.*: the device and kernel shape of the cuda backend */
   mi_wm_learner_params learner; /* learner.* */
   mi_wm_est_params est;         /* estimator.* */
 } mi_predictor_params;

@@ -31,7 +31,7 @@
 static const double k_kp[7] = {300, 300, 300, 300, 50, 50, 20};
 static const double k_kd[7] = {20, 20, 20, 20, 3, 2, 0.5};
 
-static mi_predictor *make(void) {
+static void base_params(mi_predictor_params *out) {
   mi_predictor_params p;
   char err[512];
   assert_int_equal(mi_predictor_params_defaults(&p, err, sizeof err), MI_OK);
@@ -50,6 +50,13 @@ static mi_predictor *make(void) {
   }
   p.planner.substeps = 4;
   p.est.limit_margin = 0.5; /* the test plant has no joint stops */
+  *out = p;
+}
+
+static mi_predictor *make(void) {
+  mi_predictor_params p;
+  char err[512];
+  base_params(&p);
   mi_predictor *pr = NULL;
   mi_status st = mi_predictor_create(&p, &pr, err, sizeof err);
   if (st != MI_OK) fprintf(stderr, "%s\n", err);
@@ -257,9 +264,52 @@ static void test_params_table(void **state) {
   assert_non_null(strstr(err, "model.urdf"));
 }
 
+/* the predictor plans on the backend its params name: cpu when asked;
+ * cuda when asked and a device is usable, else a clear MI_ERR_DEVICE that
+ * names the param; auto as the engine resolves it */
+static void test_backend(void **state) {
+  (void)state;
+  mi_predictor_params p;
+  char err[512];
+  mi_predictor_status st;
+  mi_predictor *pr = NULL;
+  base_params(&p);
+  p.planner.backend = MI_BACKEND_CPU;
+  assert_int_equal(mi_predictor_create(&p, &pr, err, sizeof err), MI_OK);
+  mi_predictor_get_status(pr, &st);
+  assert_string_equal(st.backend, "cpu");
+  mi_predictor_destroy(pr);
+
+  int chosen = -1;
+  char why[256];
+  const bool device = mi_wm_backend_resolve(MI_BACKEND_CUDA, 0, &chosen, why, sizeof why) == MI_OK;
+  p.planner.backend = MI_BACKEND_CUDA;
+  pr = NULL;
+  mi_status s = mi_predictor_create(&p, &pr, err, sizeof err);
+  if (device) {
+    assert_int_equal(s, MI_OK);
+    mi_predictor_get_status(pr, &st);
+    assert_string_equal(st.backend, "cuda");
+    mi_predictor_destroy(pr);
+  } else {
+    printf("no usable CUDA device (%s): cuda must be refused\n", why);
+    assert_int_equal(s, MI_ERR_DEVICE);
+    assert_null(pr);
+    assert_non_null(strstr(err, "planner.backend"));
+  }
+
+  p.planner.backend = MI_BACKEND_AUTO;
+  pr = NULL;
+  assert_int_equal(mi_predictor_create(&p, &pr, err, sizeof err), MI_OK);
+  mi_predictor_get_status(pr, &st);
+  assert_string_equal(st.backend, device ? "cuda" : "cpu");
+  mi_predictor_destroy(pr);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_params_table),
+      cmocka_unit_test(test_backend),
       cmocka_unit_test(test_stale_joint_states),
       cmocka_unit_test(test_reach_goal),
       cmocka_unit_test(test_pick_intercept),

@@ -72,6 +72,14 @@ mi_status mi_cuda_planner_create(const mi_cuda_problem *prob, const mi_cuda_conf
                                  mi_cuda_planner **out, char *err, size_t err_sz);
 void mi_cuda_planner_destroy(mi_cuda_planner *p);
 
+/* Replace the problem's dynamics tables (e.g. the learner's mass-corrected
+ * model, with kd folded in as in mi_cuda_problem.dyn) from the next cycle
+ * on; same ndof. Waits for the device. Not while a cycle runs (one thread
+ * uses a planner).
+ * @retval MI_ERR_INVALID dyn NULL or another ndof @retval MI_ERR_DEVICE */
+mi_status mi_cuda_planner_set_dyn(mi_cuda_planner *p, const mi_wm_dynf *dyn, char *err,
+                                  size_t err_sz);
+
 /* The pinned host inputs of the next cycle (state, goal, obstacles, the
  * iteration counter, the plan's mean and std): the caller writes them before
  * mi_cuda_planner_optimize. Owned by the planner. */

@@ -430,6 +430,23 @@ extern "C" void mi_cuda_planner_destroy(mi_cuda_planner *p) {
   free(p);
 }
 
+extern "C" mi_status mi_cuda_planner_set_dyn(mi_cuda_planner *p, const mi_wm_dynf *dyn,
+                                             char *err, size_t err_sz) {
+  if (err && err_sz) err[0] = '\0';
+  if (!p || !dyn || dyn->ndof != p->prob.n) {
+    if (err && err_sz) snprintf(err, err_sz, "cuda planner: dynamics of another model");
+    return MI_ERR_INVALID;
+  }
+  p->prob.dyn = *dyn;
+  // the kernels (and the captured graph) read the problem through d_prob:
+  // new contents there take effect from the next launch
+  mi_status st = ck(cudaMemcpyAsync(&p->d_prob->dyn, &p->prob.dyn, sizeof(mi_wm_dynf),
+                                    cudaMemcpyHostToDevice, p->stream),
+                    "upload dynamics", err, err_sz);
+  if (st != MI_OK) return st;
+  return ck(cudaStreamSynchronize(p->stream), "upload dynamics", err, err_sz);
+}
+
 extern "C" mi_status mi_cuda_planner_create(const mi_cuda_problem *prob,
                                             const mi_cuda_config *cfg, mi_cuda_planner **out,
                                             char *err, size_t err_sz) {
