@@ -82,26 +82,6 @@ double mi_planner_per_joint(const mi_param_doubles *d, int i, double def) {
   return i < d->n ? d->v[i] : def;
 }
 
-mi_status mi_planner_backend_resolve(int requested, int *chosen, const char **why) {
-  const char *w;
-  mi_status st = MI_OK;
-  switch (requested) {
-    case MI_BACKEND_CPU:
-      w = "cpu backend requested";
-      break;
-    case MI_BACKEND_CUDA:
-      w = "cuda backend requested but this build has no cuda backend";
-      st = MI_ERR_DEVICE;
-      break;
-    default:
-      w = "auto: no cuda backend in this build, using the cpu worker pool";
-      break;
-  }
-  if (chosen && st == MI_OK) *chosen = MI_BACKEND_CPU;
-  if (why) *why = w;
-  return st;
-}
-
 const char *mi_planner_kind_name(int kind) {
   switch (kind) {
     case MI_PLANNER_MPPI: return "mppi";

@@ -100,11 +100,6 @@ mi_cost_weights mi_planner_cost_weights(const mi_planner_params *p);
  * when empty. */
 double mi_planner_per_joint(const mi_param_doubles *d, int i, double def);
 
-/* The backend to use for `requested`: cpu for cpu and auto (this build has
- * no cuda backend yet); *why receives a static sentence for the log line.
- * @retval MI_ERR_DEVICE  cuda requested and not available */
-mi_status mi_planner_backend_resolve(int requested, int *chosen, const char **why);
-
 /* ---- the rollout system a planner optimises ---- */
 
 /* Cost of n candidates, k0 .. k0+n-1: U holds their knots (n x knots x nu,

@@ -122,12 +122,6 @@ static void test_params_table(void **state) {
   mi_cost_weights w = mi_planner_cost_weights(&pp);
   assert_float_equal(w.ee_pos, pp.w_ee_pos, 1e-6);
   assert_float_equal(w.clearance_margin, pp.clearance_margin, 1e-9);
-  int chosen = -1;
-  const char *why = NULL;
-  assert_int_equal(mi_planner_backend_resolve(MI_BACKEND_AUTO, &chosen, &why), MI_OK);
-  assert_int_equal(chosen, MI_BACKEND_CPU);
-  assert_non_null(why);
-  assert_int_equal(mi_planner_backend_resolve(MI_BACKEND_CUDA, &chosen, &why), MI_ERR_DEVICE);
 }
 
 static void test_invalid(void **state) {
