@@ -508,14 +508,6 @@ static mi_status validate_rules(mi_msg_type t, const void *msg, vctx *v) {
       return check_len_matches(v, "input_states", cs->input_states._length,
                                cs->input_names._length, "input_names");
     }
-    case MI_MSG_SIM_STATUS: {
-      const mi_msg_sim_status *ss = msg;
-      if (ss->parts_picked + ss->parts_missed > ss->parts_spawned)
-        return reject(v, "parts_picked + parts_missed (%llu) exceed parts_spawned (%llu)",
-                      (unsigned long long)(ss->parts_picked + ss->parts_missed),
-                      (unsigned long long)ss->parts_spawned);
-      return MI_OK;
-    }
     case MI_MSG_ZONE_STATUS: {
       const mi_msg_zone_status *z = msg;
       if (z->speed_scale < 0 || z->speed_scale > 1)
