@@ -236,7 +236,9 @@ mi_status mi_ctrl_submit_plan(mi_ctrl *c, const mi_ctrl_plan *plan, char *err, s
 mi_status mi_ctrl_submit_joint_state(mi_ctrl *c, const mi_ctrl_joint_state *js) {
   bool ok = js->n == c->n;
   for (int j = 0; ok && j < js->n; j++)
-    ok = isfinite(js->q[j]) && isfinite(js->qd[j]) && isfinite(js->effort[j]);
+    ok = isfinite(js->q[j]) && isfinite(js->qd[j]) && isfinite(js->effort[j]) &&
+         js->q[j] >= c->lim.q_min[j] - MI_CTRL_JS_LIMIT_MARGIN &&
+         js->q[j] <= c->lim.q_max[j] + MI_CTRL_JS_LIMIT_MARGIN;
   if (!ok) {
     atomic_fetch_add_explicit(&c->js_rejected, 1, memory_order_relaxed);
     return MI_ERR_REJECTED;
@@ -451,6 +453,9 @@ void mi_ctrl_step(mi_ctrl *c, int64_t now_ns, int64_t dt_ns, mi_ctrl_command *cm
     memcpy(cmd->qdd, r.qdd, sizeof(double) * (size_t)c->n);
   }
   if (cmd->valid) control_law(c, &r, cmd);
+  /* the measurements behind this command, for the latency figures */
+  cmd->state_ns = c->have_meas ? c->meas.stamp_ns : 0;
+  cmd->plan_state_ns = c->mon.state == MI_CTRL_RUN && c->plan ? c->plan->state_stamp_ns : 0;
 
   /* status snapshot for the status thread */
   c->st.t_ns = now_ns;

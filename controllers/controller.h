@@ -96,6 +96,8 @@ typedef struct mi_ctrl_dynamics {
 
 typedef struct mi_ctrl_joint_state {
   int64_t arrival_ns; /* controller-clock time it arrived */
+  int64_t stamp_ns;   /* controller-clock time it was measured (its header stamp
+                       * mapped at arrival, controllers/node.h); 0: unknown */
   int n;
   double q[MI_CTRL_MAX_JOINTS], qd[MI_CTRL_MAX_JOINTS], effort[MI_CTRL_MAX_JOINTS];
 } mi_ctrl_joint_state;
@@ -112,6 +114,13 @@ typedef struct mi_ctrl_command {
   mi_ctrl_state state;
   double q[MI_CTRL_MAX_JOINTS], qd[MI_CTRL_MAX_JOINTS], qdd[MI_CTRL_MAX_JOINTS];
   double effort[MI_CTRL_MAX_JOINTS];
+  /* where the command came from, on the controller's clock (0: unknown):
+   * plan_state_ns: the measurement the followed plan was computed from
+   *   (mi_ctrl_plan.state_stamp_ns), set in RUN only (DEGRADED and
+   *   SAFE_STOP commands are not the plan's);
+   * state_ns: the measurement the control law used this period
+   *   (mi_ctrl_joint_state.stamp_ns). */
+  int64_t plan_state_ns, state_ns;
 } mi_ctrl_command;
 
 /* Snapshot for rt/controller/status. */
@@ -152,7 +161,11 @@ int mi_ctrl_n_joints(const mi_ctrl *c);
  * @retval MI_ERR_REJECTED invalid (NaN, sizes, limits: reason in err); counted */
 mi_status mi_ctrl_submit_plan(mi_ctrl *c, const mi_ctrl_plan *plan, char *err, size_t err_sz);
 
-/* Joint-state producer. @retval MI_ERR_REJECTED wrong size or not finite */
+/* Joint-state producer. @retval MI_ERR_REJECTED wrong size, not finite, or a
+ * position beyond limits.position_min/max by more than
+ * MI_CTRL_JS_LIMIT_MARGIN (not a state of this arm: a bad sensor or sample);
+ * counted */
+#define MI_CTRL_JS_LIMIT_MARGIN 0.2 /* rad */
 mi_status mi_ctrl_submit_joint_state(mi_ctrl *c, const mi_ctrl_joint_state *js);
 
 /* Zone producer. */

@@ -16,6 +16,30 @@
  * mapped onto the loop's monotonic clock at arrival (a zero stamp means
  * "start now", as in ROS 2).
  *
+ * Sensor-to-command latency. Header stamps of joint states and plans are
+ * mapped onto the loop's monotonic clock at arrival: arrival time minus the
+ * stamp's age then (node clock now - stamp; the node clock is wall time, or
+ * sim time under use_sim_time). mirai's predictor stamps each plan with the
+ * stamp of the joint state it planned from (worldmodel/predictor_node.h);
+ * a plan stamped 0 or later than its arrival has no known source. Right
+ * after each rt/joint_commands write returns, the command publisher counts,
+ * in two fixed histograms (controllers/latency.h: 10 us bins to 200 ms, no
+ * allocation, no lock):
+ *   sensor-to-command = publish time - stamp of the joint state the followed
+ *     plan was computed from (commands sent in RUN only): the joint state's
+ *     transport to the predictor, the wait for its next cycle, the solve,
+ *     the plan's transport, the plan's age while it is followed (up to one
+ *     plan period), the loop's phase and the command's write;
+ *   state-to-command = publish time - stamp of the joint state the control
+ *     law used (every command): the joint state's transport and wait for
+ *     the loop, the step, the handoff to the publisher and the write.
+ * Under sim time the part before arrival is counted in sim time and the
+ * rest in wall time (a lockstep sim at real-time factor 1 keeps them
+ * alike). Both go out as p50/p99 in seconds in rt/controller/status
+ * (sensor_to_command_latency_*, state_to_command_latency_*; -1 until
+ * known), with commands_published and statuses_published; a last status
+ * with the final counts goes out when the node stops.
+ *
  * Teleop node (`mirai node teleop`): reads a joystick (dev param or the first
  * /dev/input/js*) or else the terminal in raw mode, and publishes
  * /teleop/twist (geometry_msgs/TwistStamped) at rate_hz with the dead-man of

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "controllers/dynamics.h"
+#include "controllers/latency.h"
 #include "controllers/node.h"
 #include "controllers/rtloop.h"
 #include "core/clock.h"
@@ -44,6 +45,11 @@ struct mi_ctrl_node {
   uint64_t transitions;
   uint32_t hist[MI_CTRL_HIST_BINS];
   mi_ctrl_state last_state;
+  /* command publisher -> status: latencies and counts (controllers/latency.h) */
+  mi_ctrl_lat_hist lat_plan;  /* publish - stamp of the joint state the plan came from */
+  mi_ctrl_lat_hist lat_state; /* publish - stamp of the joint state the law used */
+  _Atomic uint64_t commands_published;
+  uint64_t statuses_published; /* the status publisher's own */
 };
 
 /* --- inputs (executor thread) ------------------------------------------- */
@@ -54,12 +60,24 @@ static int joint_index(const mi_ctrl_node *n, const char *name) {
   return -1;
 }
 
+/* a header stamp (node clock: wall or sim time) onto the loop's monotonic
+ * clock: the arrival time minus the stamp's age at arrival. 0 (unknown) for
+ * a zero stamp or before the node clock is known (sim time, no rt/clock). */
+static int64_t to_loop_clock(const mi_ctrl_node *n, const mi_msg_time *t, int64_t recv_mono_ns) {
+  int64_t st = (int64_t)t->sec * MI_NS_PER_S + (int64_t)t->nanosec;
+  int64_t now = mi_dds_node_now(n->node);
+  if (st == 0 || now <= 0) return 0;
+  int64_t v = recv_mono_ns - (now - st);
+  return v == 0 ? 1 : v;
+}
+
 static void on_joint_states(const mi_msg_joint_state *m, const mi_dds_sample_info *info,
                             void *user) {
   mi_ctrl_node *n = user;
   mi_ctrl_joint_state js;
   memset(&js, 0, sizeof js);
   js.arrival_ns = info->recv_mono_ns;
+  js.stamp_ns = to_loop_clock(n, &m->header.stamp, info->recv_mono_ns);
   js.n = n->p.joints.n;
   int found = 0;
   for (uint32_t i = 0; i < m->name._length; i++) {
@@ -119,6 +137,10 @@ static void on_plan(const mi_msg_joint_trajectory *m, const mi_dds_sample_info *
   int64_t st = stamp_ns(&m->header.stamp);
   p->arrival_ns = info->recv_mono_ns;
   p->t0_ns = st == 0 ? info->recv_mono_ns : info->recv_mono_ns + (st - mi_dds_node_now(n->node));
+  /* mirai's predictor stamps a plan with the joint state it planned from
+   * (worldmodel/predictor_node.h); a stamp after arrival is a start time,
+   * not a measurement */
+  p->state_stamp_ns = st != 0 && p->t0_ns <= info->recv_mono_ns ? p->t0_ns : 0;
   p->n_joints = nj;
   p->n_points = (int)m->points._length;
   p->has_vel = true;
@@ -173,7 +195,12 @@ static void *publisher_main(void *arg) {
     js.position = MI_MSG_SEQ(__typeof__(js.position), cmd.q, cmd.n);
     js.velocity = MI_MSG_SEQ(__typeof__(js.velocity), cmd.qd, cmd.n);
     js.effort = MI_MSG_SEQ(__typeof__(js.effort), cmd.effort, cmd.n);
-    MI_DDS_PUBLISH(n->cmd_pub, &js);
+    if (MI_DDS_PUBLISH(n->cmd_pub, &js) != MI_OK) continue;
+    /* latency: now (the write has returned) minus the measurements' stamps */
+    int64_t now = mi_clock_mono_ns();
+    atomic_fetch_add_explicit(&n->commands_published, 1, memory_order_relaxed);
+    if (cmd.plan_state_ns) mi_ctrl_lat_add(&n->lat_plan, now - cmd.plan_state_ns);
+    if (cmd.state_ns) mi_ctrl_lat_add(&n->lat_state, now - cmd.state_ns);
   }
   return NULL;
 }
@@ -211,7 +238,13 @@ static void publish_status(mi_ctrl_node *n, const mi_ctrl_status *st) {
   m.previous_state = (uint8_t)n->prev_state;
   m.reason = n->reason;
   m.transitions = n->transitions;
-  MI_DDS_PUBLISH(n->status_pub, &m);
+  m.sensor_to_command_latency_p50 = mi_ctrl_lat_percentile_s(&n->lat_plan, 50);
+  m.sensor_to_command_latency_p99 = mi_ctrl_lat_percentile_s(&n->lat_plan, 99);
+  m.state_to_command_latency_p50 = mi_ctrl_lat_percentile_s(&n->lat_state, 50);
+  m.state_to_command_latency_p99 = mi_ctrl_lat_percentile_s(&n->lat_state, 99);
+  m.commands_published = atomic_load_explicit(&n->commands_published, memory_order_relaxed);
+  m.statuses_published = n->statuses_published + 1;
+  if (MI_DDS_PUBLISH(n->status_pub, &m) == MI_OK) n->statuses_published++;
 }
 
 static void on_status_timer(mi_dds_timer *t, int64_t now_ns, void *user) {
@@ -219,6 +252,7 @@ static void on_status_timer(mi_dds_timer *t, int64_t now_ns, void *user) {
   (void)now_ns;
   mi_ctrl_node *n = user;
   mi_ctrl_status st;
+  memset(&st, 0, sizeof st); /* steps 0 until the loop's first snapshot */
   bool have = mi_ctrl_status_take(n->c, &st);
   (void)have;
   bool changed = false;
@@ -252,6 +286,8 @@ mi_status mi_ctrl_node_create(const mi_ctrl_params *p, const mi_ctrl_dynamics *d
   mi_ctrl_node *n = calloc(1, sizeof *n);
   if (!n) return MI_ERR_NOMEM;
   n->p = *p;
+  mi_ctrl_lat_init(&n->lat_plan);
+  mi_ctrl_lat_init(&n->lat_state);
   n->c = mi_ctrl_create(p, dyn, mi_clock_mono_ns(), err, err_sz);
   if (!n->c) {
     rc = MI_ERR_INVALID;
@@ -314,6 +350,12 @@ mi_status mi_ctrl_node_spin(mi_ctrl_node *n) {
   atomic_store(&n->pub_quit, true);
   sem_post(&n->cmd_sem);
   pthread_join(n->pub_thread, NULL);
+  /* a last status with the final counts: everything published is in it
+   * (state is reliable, and a deleted writer lingers for its acks) */
+  mi_ctrl_status st;
+  memset(&st, 0, sizeof st);
+  mi_ctrl_status_take(n->c, &st);
+  if (st.steps > 0) publish_status(n, &st);
   return rc;
 }
 

@@ -57,6 +57,8 @@ typedef struct mi_ctrl_plan {
   uint64_t seq;        /* sender's sequence number (diagnostics) */
   int64_t arrival_ns;  /* controller-clock time it arrived (set by the receiver) */
   int64_t t0_ns;       /* controller-clock time of time_from_start 0 */
+  int64_t state_stamp_ns; /* controller-clock time of the joint state the plan
+                           * was computed from (0: unknown); diagnostics only */
   int n_joints;        /* 1..MI_CTRL_MAX_JOINTS */
   int n_points;        /* 1..MI_CTRL_MAX_POINTS */
   bool has_vel;        /* qd filled by the sender */

@@ -145,6 +145,12 @@ static const mi_msg_field fields_CONTROLLER_STATUS[] = {
     FLD(mi_msg_controller_status, previous_state, MI_MSGK_U8, false, NOSUB),
     FLD(mi_msg_controller_status, reason, MI_MSGK_STRING, false, NOSUB),
     FLD(mi_msg_controller_status, transitions, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_controller_status, sensor_to_command_latency_p50, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_controller_status, sensor_to_command_latency_p99, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_controller_status, state_to_command_latency_p50, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_controller_status, state_to_command_latency_p99, MI_MSGK_F64, false, NOSUB),
+    FLD(mi_msg_controller_status, commands_published, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_controller_status, statuses_published, MI_MSGK_U64, false, NOSUB),
 };
 static const mi_msg_field fields_SIM_STATUS[] = {
     FLD(mi_msg_sim_status, header, MI_MSGK_STRUCT, false, MI_MSG_HEADER),

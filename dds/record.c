@@ -290,6 +290,16 @@ uint64_t mi_dds_recorder_count(const mi_dds_recorder *r, size_t i) {
   return i < r->n ? r->count[i] : 0;
 }
 
+uint64_t mi_dds_recorder_lost(const mi_dds_recorder *r, size_t i) {
+  if (i >= r->n) return 0;
+  dds_sample_lost_status_t lost;
+  dds_sample_rejected_status_t rej;
+  uint64_t n = 0;
+  if (dds_get_sample_lost_status(r->readers[i], &lost) == DDS_RETCODE_OK) n += lost.total_count;
+  if (dds_get_sample_rejected_status(r->readers[i], &rej) == DDS_RETCODE_OK) n += rej.total_count;
+  return n;
+}
+
 uint32_t mi_dds_recorder_matched(const mi_dds_recorder *r, size_t i) {
   dds_subscription_matched_status_t s;
   if (i >= r->n || dds_get_subscription_matched_status(r->readers[i], &s) < 0) return 0;

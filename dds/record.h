@@ -75,6 +75,15 @@ mi_status mi_dds_recorder_poll(mi_dds_recorder *r, int64_t timeout_ns);
 /* Samples written for topic i (index into the topics given at open). */
 uint64_t mi_dds_recorder_count(const mi_dds_recorder *r, size_t i);
 
+/* Samples of topic i the recorder knows it lost: Cyclone's SAMPLE_LOST
+ * (a gap in a writer's sequence numbers the reader could not fill: data a
+ * best-effort writer sent that never came, or that a reliable writer no
+ * longer had) plus SAMPLE_REJECTED (refused by the reader's resource
+ * limits) totals of its reader. dds_sample_info_t carries no sequence
+ * number in Cyclone 0.10, so these statuses are what can be seen; a sample
+ * published before the reader matched its writer is not counted as lost. */
+uint64_t mi_dds_recorder_lost(const mi_dds_recorder *r, size_t i);
+
 /* Writers currently matched by topic i's reader. */
 uint32_t mi_dds_recorder_matched(const mi_dds_recorder *r, size_t i);
 

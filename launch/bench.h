@@ -13,6 +13,7 @@
   X(dynamics, mi_bench_dynamics, "batched rollout steps per second against MuJoCo's mj_step on a URDF") \
   X(plan, mi_bench_plan, "planning cycles per second of the CPU backend (MPPI/CEM/PS) on a URDF arm") \
   X(rtloop, mi_bench_rtloop, "controller loop wake-up latency beside cyclictest at the same interval") \
+  X(e2e, mi_bench_e2e, "sensor-to-command latency of sim, predictor and controller processes against plan period + 2 ms") \
   X(tasks, mi_bench_tasks, "seeded cell_sim pick episodes in lockstep, in process: picks and collisions")
 
 #define MI_BENCH_DECL_(name, fn, doc) int fn(int argc, char **argv);

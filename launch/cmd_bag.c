@@ -107,7 +107,9 @@ int mi_cmd_record(int argc, char **argv) {
            "schemas, rosbag2 QoS metadata) that standard MCAP readers and ros2 bag open.\n"
            "Without topics, every standard mirai topic is recorded. A topic outside\n"
            "mirai's table needs its type: /my_topic:sensor_msgs/msg/JointState.\n"
-           "Stops after --duration seconds or at Ctrl-C, then prints the count per topic.\n"
+           "Stops after --duration seconds or at Ctrl-C, then prints per topic the\n"
+           "messages written and those its reader knows it lost (Cyclone's SAMPLE_LOST\n"
+           "and SAMPLE_REJECTED: sequence gaps it could not fill, resource limits).\n"
            "\n"
            "options:\n%s",
            k_common_help);
@@ -164,13 +166,23 @@ int mi_cmd_record(int argc, char **argv) {
   if (tty) fprintf(stderr, "\n");
   /* take what is still queued, so the counts printed are what the file holds */
   if (st == MI_OK) st = mi_dds_recorder_poll(rec, 0);
-  uint64_t counts[MI_REC_MAX_TOPICS];
-  for (size_t i = 0; i < n; i++) counts[i] = mi_dds_recorder_count(rec, i);
+  uint64_t counts[MI_REC_MAX_TOPICS], lost[MI_REC_MAX_TOPICS], total = 0, lost_total = 0;
+  for (size_t i = 0; i < n; i++) {
+    counts[i] = mi_dds_recorder_count(rec, i);
+    lost[i] = mi_dds_recorder_lost(rec, i);
+    total += counts[i];
+    lost_total += lost[i];
+  }
   mi_status cst = mi_dds_recorder_close(rec);
+  /* messages per topic, and what the readers know they lost (dds/record.h) */
   printf("recorded %s in %.1f s:\n", a.out, mi_s_from_ns(mi_clock_mono_ns() - t0));
+  printf("  %-28s %-40s %10s %6s\n", "topic", "type", "messages", "lost");
   for (size_t i = 0; i < n; i++)
-    printf("  %-28s %-40s %llu\n", topics[i].name, mi_msg_info_of(topics[i].type)->ros_name,
-           (unsigned long long)counts[i]);
+    printf("  %-28s %-40s %10llu %6llu\n", topics[i].name,
+           mi_msg_info_of(topics[i].type)->ros_name, (unsigned long long)counts[i],
+           (unsigned long long)lost[i]);
+  printf("  %-28s %-40s %10llu %6llu\n", "total", "", (unsigned long long)total,
+         (unsigned long long)lost_total);
   mi_dds_node_destroy(node);
   return st == MI_OK && cst == MI_OK ? MI_EXIT_OK : MI_EXIT_FAIL;
 }

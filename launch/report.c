@@ -47,6 +47,7 @@ struct mi_launch_monitor {
   int64_t state_ns[MI_REPORT_STATES];
   uint64_t cs_misses, cs_overruns, cs_rejected;
   double cs_wake_p99;
+  double cs_lat[4]; /* sensor-to-command p50, p99; state-to-command p50, p99 (s, -1: none) */
   int n_inputs;
   mi_launch_report_input inputs[MI_REPORT_MAX_INPUTS];
   uint8_t input_prev[MI_REPORT_MAX_INPUTS];
@@ -139,6 +140,10 @@ static void on_controller(const mi_msg_controller_status *s, const mi_dds_sample
   m->cs_overruns = s->overruns;
   m->cs_rejected = s->samples_rejected;
   m->cs_wake_p99 = s->wakeup_latency_p99;
+  m->cs_lat[0] = s->sensor_to_command_latency_p50;
+  m->cs_lat[1] = s->sensor_to_command_latency_p99;
+  m->cs_lat[2] = s->state_to_command_latency_p50;
+  m->cs_lat[3] = s->state_to_command_latency_p99;
   /* per input: transitions out of OK, as far as the status rate shows them */
   for (uint32_t i = 0; i < s->input_names._length && i < s->input_states._length; i++) {
     const char *nm = s->input_names._buffer[i];
@@ -219,6 +224,7 @@ mi_status mi_launch_monitor_create(const mi_launch_file *lf, mi_launch_monitor *
   if (!m) goto fail;
   pthread_mutex_init(&m->mu, NULL);
   m->cs_prev_state = -1;
+  for (int i = 0; i < 4; i++) m->cs_lat[i] = -1.0;
   if (!(m->solve = malloc(SOLVE_MAX * sizeof *m->solve))) goto fail_m;
 
   mi_dds_node_opts o;
@@ -284,7 +290,7 @@ void mi_launch_monitor_status_line(void *monitor, char *buf, size_t buf_sz) {
   int64_t now = mi_clock_mono_ns();
   const int64_t fresh = 2 * MI_NS_PER_S;
   pthread_mutex_lock(&m->mu);
-  char rate[32] = "-", solve[32] = "-", ctrl[32] = "-", cell[32] = "";
+  char rate[32] = "-", solve[32] = "-", ctrl[32] = "-", cell[32] = "", lat[48] = "-";
   if (m->mono_at_last_line > 0 && m->plans > m->plans_at_last_line && now > m->mono_at_last_line)
     snprintf(rate, sizeof rate, "%.1f Hz",
              (double)(m->plans - m->plans_at_last_line) / mi_s_from_ns(now - m->mono_at_last_line));
@@ -294,11 +300,13 @@ void mi_launch_monitor_status_line(void *monitor, char *buf, size_t buf_sz) {
     snprintf(solve, sizeof solve, "%.1f ms", m->solve[m->n_solve - 1] * 1e3);
   if (m->cs_n > 0 && now - m->cs_last_mono < fresh)
     snprintf(ctrl, sizeof ctrl, "%s", state_name(m->cs_prev_state));
+  if (m->cs_n > 0 && now - m->cs_last_mono < fresh && m->cs_lat[0] > 0 && m->cs_lat[1] > 0)
+    snprintf(lat, sizeof lat, "%.1f/%.1f ms", m->cs_lat[0] * 1e3, m->cs_lat[1] * 1e3);
   if (m->have_clock)
     snprintf(cell, sizeof cell, "  cell %.1f s", mi_s_from_ns(m->clock_last_ns - m->clock_first_ns));
   pthread_mutex_unlock(&m->mu);
-  /* the sensor-to-command latency is not carried by the nodes yet: '-' */
-  snprintf(buf, buf_sz, "plan %s  solve %s  latency -  ctrl %s%s", rate, solve, ctrl, cell);
+  /* latency: the controller's sensor-to-command p50/p99 since its start */
+  snprintf(buf, buf_sz, "plan %s  solve %s  latency %s  ctrl %s%s", rate, solve, lat, ctrl, cell);
 }
 
 double mi_launch_monitor_cell_time_s(void *monitor) {
@@ -334,6 +342,7 @@ void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
   r->cell_time_s = NAN;
   r->picks_attempted = r->picks_succeeded = r->collisions = NAN;
   r->latency_p50_ms = r->latency_p99_ms = NAN;
+  r->state_latency_p50_ms = r->state_latency_p99_ms = NAN;
   r->plan_rate_hz = r->plan_iter_p50_ms = r->plan_iter_p99_ms = r->plan_iter_max_ms = NAN;
   r->plans_published = r->plans_rejected = NAN;
   r->prediction_error_mean = r->prediction_error_last = r->prior_error_mean = NAN;
@@ -392,6 +401,12 @@ void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
     r->deadline_misses = (double)m->cs_misses;
     r->overruns = (double)m->cs_overruns;
     r->wakeup_latency_p99_ms = m->cs_wake_p99 * 1e3;
+    /* the controller's latency percentiles (-1, or 0 from an older
+     * controller, until it has measured one) */
+    double *lat[4] = {&r->latency_p50_ms, &r->latency_p99_ms, &r->state_latency_p50_ms,
+                      &r->state_latency_p99_ms};
+    for (int i = 0; i < 4; i++)
+      if (m->cs_lat[i] > 0) *lat[i] = m->cs_lat[i] * 1e3;
     r->samples_rejected = (isnan(r->samples_rejected) ? 0.0 : r->samples_rejected) +
                           (double)m->cs_rejected;
     r->n_inputs = m->n_inputs;
@@ -442,6 +457,9 @@ void mi_launch_report_print(const mi_launch_report *r, FILE *f) {
   fprintf(f, "%-40s %s\n", "collisions (sim contacts)", num(a, sizeof a, r->collisions, 0, ""));
   fprintf(f, "%-40s %s / %s\n", "sensor-to-command latency p50 / p99",
           num(a, sizeof a, r->latency_p50_ms, 2, "ms"), num(b, sizeof b, r->latency_p99_ms, 2, "ms"));
+  fprintf(f, "%-40s %s / %s\n", "  joint state to command (control law)",
+          num(a, sizeof a, r->state_latency_p50_ms, 2, "ms"),
+          num(b, sizeof b, r->state_latency_p99_ms, 2, "ms"));
   fprintf(f, "%-40s %s\n", "plan rate", num(a, sizeof a, r->plan_rate_hz, 1, "Hz"));
   fprintf(f, "%-40s %s / %s / %s\n", "planner iteration p50 / p99 / max",
           num(a, sizeof a, r->plan_iter_p50_ms, 2, "ms"), num(b, sizeof b, r->plan_iter_p99_ms, 2, "ms"),
@@ -537,7 +555,9 @@ void mi_launch_report_write_json(const mi_launch_report *r, FILE *f) {
   jnum(f, "collisions", r->collisions, false);
   fprintf(f, "},\n  \"latency\": {");
   jnum(f, "sensor_to_command_p50_ms", r->latency_p50_ms, true);
-  jnum(f, "sensor_to_command_p99_ms", r->latency_p99_ms, false);
+  jnum(f, "sensor_to_command_p99_ms", r->latency_p99_ms, true);
+  jnum(f, "state_to_command_p50_ms", r->state_latency_p50_ms, true);
+  jnum(f, "state_to_command_p99_ms", r->state_latency_p99_ms, false);
   fprintf(f, "},\n  \"planner\": {\"status_samples\": %llu, \"plans_seen\": %llu, ",
           (unsigned long long)r->planner_status_samples, (unsigned long long)r->plans_seen);
   jnum(f, "plan_rate_hz", r->plan_rate_hz, true);

@@ -20,8 +20,10 @@
  * Every figure is computed from what the nodes publish; a figure no node
  * publishes is NAN in mi_launch_report ("n/a" in the text, null in JSON),
  * never an estimate: picks and collisions come from the sim's rt/sim/status
- * and are n/a when no sim runs (cell_hw); the latency is n/a while no node
- * publishes a command stamped with the joint state it was computed from.
+ * and are n/a when no sim runs (cell_hw); the latency comes from the
+ * controller's rt/controller/status (ControllerStatus.sensor_to_command_*
+ * and state_to_command_*, percentiles over its whole run, see
+ * controllers/node.h) and is n/a until the controller has measured one.
  *
  * Time shares and rates use the publishers' header stamps (cell time under
  * use_sim_time, wall time otherwise).
@@ -59,8 +61,9 @@ mi_status mi_launch_monitor_create(const mi_launch_file *lf, mi_launch_monitor *
 void mi_launch_monitor_destroy(mi_launch_monitor *m);
 
 /* mi_launch_hooks for mi_launch_run (user = the monitor):
- * "plan 49.8 Hz  solve 3.1 ms  latency -  ctrl RUN" with '-' for what has
- * not been heard in the last 2 s. */
+ * "plan 49.8 Hz  solve 3.1 ms  latency 12.0/24.5 ms  ctrl RUN" (latency:
+ * sensor-to-command p50/p99) with '-' for what has not been heard in the
+ * last 2 s. */
 void mi_launch_monitor_status_line(void *monitor, char *buf, size_t buf_sz);
 
 /* Cell time seen on /clock since its first sample, s; -1 before any. */
@@ -83,8 +86,12 @@ typedef struct mi_launch_report {
   /* the task, from rt/sim/status (NAN: no sim) */
   double picks_attempted, picks_succeeded, collisions;
 
-  /* sensor-to-command latency, ms (NAN: not carried by the nodes yet) */
+  /* sensor-to-command latency, ms (NAN: none measured): a command's publish
+   * time minus the stamp of the joint state its plan was computed from
+   * (through the predictor), and minus the stamp of the joint state its
+   * control law used (the controller alone); controllers/node.h */
   double latency_p50_ms, latency_p99_ms;
+  double state_latency_p50_ms, state_latency_p99_ms;
 
   /* the predictor */
   uint64_t planner_status_samples;

@@ -67,6 +67,7 @@ struct mi_pred_node {
   _Atomic uint64_t names_rejected, frame_rejected, zone_rejected, goal_rejected;
   _Atomic uint64_t joint_states, part_poses, wrenches, zones, goals, twists;
   _Atomic uint64_t plans, statuses;
+  int64_t js_stamp_ns; /* stamp of the last accepted joint state (executor thread) */
   _Atomic uint64_t est_rejected[MI_WM_EST_REJECT_COUNT]; /* the core's, by reason */
   /* outbound buffers, sized at create (executor thread only) */
   char *joint_names[MI_WM_MAX_DOF];
@@ -130,6 +131,7 @@ static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_in
     MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "joint_states rejected: %s", why);
     return;
   }
+  n->js_stamp_ns = stamp_or_now(n, &js->header); /* what the next cycle plans from */
   atomic_fetch_add(&n->joint_states, 1);
   return;
 bad_names:
@@ -236,7 +238,11 @@ MI_DDS_TYPED_CB(on_twist, mi_msg_twist_stamped);
 static void publish_plan(mi_pred_node *n, const mi_predictor_plan *pl, int64_t now_ns) {
   mi_msg_joint_trajectory jt;
   mi_msg_init(MI_MSG_JOINT_TRAJECTORY, &jt);
-  jt.header.stamp = mi_msg_time_from_ns(now_ns);
+  /* the stamp of the joint state planned from, as the trajectory's start:
+   * point i stays due at now + t[i] (time_from_start shifted by the state's
+   * age), and the controller measures sensor-to-command latency from it */
+  int64_t from = n->js_stamp_ns > 0 && n->js_stamp_ns <= now_ns ? n->js_stamp_ns : now_ns;
+  jt.header.stamp = mi_msg_time_from_ns(from);
   jt.joint_names = MI_MSG_SEQ(__typeof__(jt.joint_names), n->joint_names, pl->ndof);
   for (int i = 0; i < pl->npoints; i++) {
     mi_msg_joint_trajectory_point *pt = &n->points[i];
@@ -247,7 +253,7 @@ static void publish_plan(mi_pred_node *n, const mi_predictor_plan *pl, int64_t n
     pt->velocities = MI_MSG_SEQ(dds_sequence_double, (double *)pl->qd[i], pl->ndof);
     pt->accelerations = MI_MSG_SEQ(dds_sequence_double, (double *)pl->qdd[i], pl->ndof);
     pt->effort = MI_MSG_SEQ(dds_sequence_double, (double *)pl->tau[i], pl->ndof);
-    pt->time_from_start = mi_msg_duration_from_ns(mi_ns_from_s(pl->t[i]));
+    pt->time_from_start = mi_msg_duration_from_ns(mi_ns_from_s(pl->t[i]) + (now_ns - from));
   }
   jt.points = MI_MSG_SEQ(__typeof__(jt.points), n->points, pl->npoints);
   if (MI_DDS_PUBLISH(n->plan_pub, &jt) == MI_OK)

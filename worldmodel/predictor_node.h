@@ -14,8 +14,11 @@
  *      /teleop/twist  (geometry_msgs/TwistStamped, linear part, world frame)
  * Out: /plan          (trajectory_msgs/JointTrajectory: the model's joint
  *                      names, H + 1 points with positions, velocities,
- *                      accelerations, efforts; header.stamp = the cycle's
- *                      time on the node clock, the time of point 0)
+ *                      accelerations, efforts; header.stamp = the stamp
+ *                      of the joint state the plan was computed from, and
+ *                      point 0 at time_from_start = the cycle's time minus
+ *                      that stamp: the points are due when planned, and a
+ *                      controller knows which measurement a plan is from)
  *      /planner/status (mirai_msgs/PlannerStatus, after every cycle)
  *
  * Cycles run on a node timer at planning.rate_hz: on the monotonic clock, or

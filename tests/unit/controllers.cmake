@@ -1,6 +1,6 @@
 # unit tests of controllers/ (one file per controllers file)
 if(TARGET mi_ctrl)
-  foreach(f traj monitor controller teleop dynamics)
+  foreach(f traj monitor controller teleop dynamics latency)
     mirai_add_test(NAME test_controllers_${f}
       SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_controllers_${f}.c
       LIBS mirai::ctrl

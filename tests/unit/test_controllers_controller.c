@@ -157,6 +157,44 @@ static void test_stall_degrade_stop_recover(void **state) {
   mi_ctrl_destroy(s.c);
 }
 
+/* the command says which measurements it came from: the followed plan's
+ * source state in RUN only, the joint state the law used in every state */
+static void test_command_carries_stamps(void **state) {
+  (void)state;
+  mi_ctrl_params p = default_params();
+  char err[256];
+  mi_ctrl *c = mi_ctrl_create(&p, NULL, 0, err, sizeof err);
+  assert_non_null(c);
+  static mi_ctrl_plan plan;
+  mi_ctrl_command cmd;
+  bool saw_run = false, saw_stop = false;
+  for (int64_t t = 1 * MS; t <= 800 * MS; t += MS) {
+    mi_ctrl_joint_state js = {.arrival_ns = t, .stamp_ns = t - 3 * MS, .n = N};
+    assert_int_equal(mi_ctrl_submit_joint_state(c, &js), MI_OK);
+    if (t % (20 * MS) == 0 && t <= 700 * MS) {
+      make_plan(&plan, t, (uint64_t)t, 0.0);
+      plan.state_stamp_ns = t - 7 * MS; /* planned from a state 7 ms old */
+      assert_int_equal(mi_ctrl_submit_plan(c, &plan, NULL, 0), MI_OK);
+    }
+    mi_ctrl_zone z = {.arrival_ns = t, .person_present = false};
+    mi_ctrl_submit_zone(c, &z);
+    mi_ctrl_step(c, t, MS, &cmd);
+    assert_true(cmd.state_ns == t - 3 * MS);
+    if (cmd.state == MI_CTRL_RUN) {
+      saw_run = true;
+      /* the newest plan, taken at the last 20 ms mark */
+      int64_t last_plan = t / (20 * MS) * (20 * MS);
+      if (last_plan > 700 * MS) last_plan = 700 * MS;
+      assert_true(cmd.plan_state_ns == last_plan - 7 * MS);
+    } else {
+      saw_stop = saw_stop || cmd.state == MI_CTRL_SAFE_STOP;
+      assert_true(cmd.plan_state_ns == 0);
+    }
+  }
+  assert_true(saw_run && saw_stop);
+  mi_ctrl_destroy(c);
+}
+
 static void test_nan_plan_rejected(void **state) {
   (void)state;
   mi_ctrl_params p = default_params();
@@ -355,6 +393,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stall_degrade_stop_recover),
       cmocka_unit_test(test_nan_plan_rejected),
+      cmocka_unit_test(test_command_carries_stamps),
       cmocka_unit_test(test_person_stops),
       cmocka_unit_test(test_switches_smooth),
       cmocka_unit_test(test_control_laws),
