@@ -148,6 +148,7 @@ static void read_output(sup *s, proc *p) {
 
 /* --- starting ------------------------------------------------------------ */
 
+#ifndef __SANITIZE_ADDRESS__ /* unused there (see build_env) */
 static const char *find_stdbuf(void) {
   static const char *const k[] = {"/usr/libexec/coreutils/libstdbuf.so",
                                   "/usr/lib/coreutils/libstdbuf.so",
@@ -156,6 +157,7 @@ static const char *find_stdbuf(void) {
     if (access(k[i], R_OK) == 0) return k[i];
   return NULL;
 }
+#endif
 
 static bool env_overridden(const char *entry, char *const *over, int n) {
   const char *eq = strchr(entry, '=');

@@ -54,6 +54,7 @@ static void test_cdr_round_trip(void **state) {
     assert_int_equal(len, mi_msg_cdr_size(cases[c].t, a) + 4);
     assert_int_equal(mi_msg_from_cdr(cases[c].t, buf, len, b, err, sizeof err), MI_OK);
     assert_true(mi_msg_equal(cases[c].t, a, b));
+    mi_msg_fini(cases[c].t, b);
     /* every truncation is refused cleanly (ASan watches the bounds) */
     for (size_t cut = 0; cut < len; cut++) {
       mi_status st = mi_msg_from_cdr(cases[c].t, buf, cut, b, err, sizeof err);
