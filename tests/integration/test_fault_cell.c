@@ -7,9 +7,10 @@
  *  - the sim is stopped with SIGSTOP (the sensor stream stalls): the
  *    controller goes DEGRADED after budgets.joint_states.late_ms, then
  *    SAFE_STOP after expired_ms; after SIGCONT it returns to RUN;
- *  - nothing collides: every joint state the sim publishes is checked
- *    exactly against the cell (worldmodel/verify.h, the predictor's own
- *    verifier; the sim publishes no contact counter of its own yet).
+ *  - nothing collides: the sim's own counter of contact onsets between an
+ *    arm link and anything else (rt/sim/status, collisions) stays 0, and
+ *    every 5th joint state the sim publishes is checked exactly against the
+ *    cell (worldmodel/verify.h, the predictor's own verifier).
  * Times are taken on this process's monotonic clock at the arrival of
  * rt/controller/status (sent at once on every transition, else every
  * 100 ms), from the moment the signal was sent. */
@@ -77,6 +78,7 @@ typedef struct cell {
   int dof[7];
   uint64_t js_seen, js_checked, js_colliding;
   char hit[256];
+  uint64_t sim_statuses, sim_collisions, sim_steps; /* rt/sim/status */
   /* pids stopped by the test, to resume on failure */
   pid_t stopped;
 } cell;
@@ -106,6 +108,15 @@ static void on_planner(const mi_msg_planner_status *s, const mi_dds_sample_info 
   c->pl_t = mi_clock_mono_ns();
 }
 MI_DDS_TYPED_CB(on_planner, mi_msg_planner_status);
+
+static void on_sim(const mi_msg_sim_status *s, const mi_dds_sample_info *info, void *user) {
+  (void)info;
+  cell *c = user;
+  c->sim_statuses++;
+  c->sim_collisions = s->collisions;
+  c->sim_steps = s->steps;
+}
+MI_DDS_TYPED_CB(on_sim, mi_msg_sim_status);
 
 /* every 5th joint state checked against the cell shapes, floor and self */
 static void on_js(const mi_msg_joint_state *js, const mi_dds_sample_info *info, void *user) {
@@ -261,6 +272,8 @@ static int setup(void **state) {
   if (mi_dds_sub_create_std(c->n, MI_TOPIC_PLANNER_STATUS, &so, &s) != MI_OK) return -1;
   so.on_sample = on_js__mi_cb;
   if (mi_dds_sub_create_std(c->n, MI_TOPIC_JOINT_STATES, &so, &s) != MI_OK) return -1;
+  so.on_sample = on_sim__mi_cb;
+  if (mi_dds_sub_create_std(c->n, MI_TOPIC_SIM_STATUS, &so, &s) != MI_OK) return -1;
   if (mi_dds_pub_create_std(c->n, MI_TOPIC_GOAL, &c->goal) != MI_OK) return -1;
   *state = c;
   return 0;
@@ -286,9 +299,12 @@ static int teardown(void **state) {
     drain(c);
     close(c->fd);
   }
-  printf("fault_cell: %llu joint states seen, %llu checked against the cell, %llu in collision%s%s\n",
+  printf("fault_cell: %llu joint states seen, %llu checked against the cell, %llu in collision%s%s; "
+         "sim: %llu statuses, %llu steps, %llu collisions\n",
          (unsigned long long)c->js_seen, (unsigned long long)c->js_checked,
-         (unsigned long long)c->js_colliding, c->js_colliding ? ": " : "", c->hit);
+         (unsigned long long)c->js_colliding, c->js_colliding ? ": " : "", c->hit,
+         (unsigned long long)c->sim_statuses, (unsigned long long)c->sim_steps,
+         (unsigned long long)c->sim_collisions);
   mi_dds_node_destroy(c->n);
   mi_wm_model_free(c->m);
   return 0;
@@ -397,6 +413,10 @@ static void test_nothing_collided(void **state) {
   pump(c, 200 * MS);
   if (c->js_checked < 100)
     fail_msg("only %llu joint states checked", (unsigned long long)c->js_checked);
+  if (c->sim_statuses == 0) fail_msg("no rt/sim/status heard");
+  if (c->sim_collisions)
+    fail_msg("the sim counted %llu collisions (arm link contact onsets)",
+             (unsigned long long)c->sim_collisions);
   if (c->js_colliding)
     fail_msg("%llu of %llu joint states in collision; first: %s",
              (unsigned long long)c->js_colliding, (unsigned long long)c->js_checked, c->hit);
