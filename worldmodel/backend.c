@@ -162,6 +162,7 @@ void mi_wm_cuda_problem_fill(const mi_model *m, const mi_planner_params *pp,
 void mi_wm_cuda_inputs_fill(const mi_rollout *ro, uint32_t iter, const float *mean,
                             const float *std, int kn, mi_cuda_inputs *in) {
   in->goal_rot = mi_rollout_export(ro, NULL, NULL, in->q0, in->qd0, in->goal_p, in->goal_R);
+  mi_rollout_goal_velocity(ro, in->goal_v);
   const mi_cost_obstacle *obs;
   int no = mi_rollout_obstacles(ro, &obs);
   if (no > MI_CUDA_MAX_OBS) no = MI_CUDA_MAX_OBS; /* cannot happen: same bound */

@@ -371,13 +371,25 @@ static mi_status task_goal(mi_predictor *pr, int64_t now_ns, const float *qf, co
       const mi_task_pick_cfg cfg = {p->approach_height, p->tool_speed, 5.0,
                                     MI_TASK_PICK_CAPTURE_XY, MI_TASK_PICK_LEAD_S,
                                     mi_task_pick_grasp_dz(pr->m)};
+      int which = -1;
+      bool down = false;
       if (mi_task_pick_goal(&cfg, pp, vel, np, mi_vec3_make(tool[0], tool[1], tool[2]), &best,
-                            NULL, NULL) != MI_OK) {
+                            &which, &down) != MI_OK) {
         set_reason(pr, "pick: no part on the conveyor that can be reached");
         return MI_ERR_STATE;
       }
+      if (down) {
+        /* over the part: the goal is its grasp point moving with it over the
+         * horizon, so the plan matches the belt's velocity at the grasp (the
+         * gripper takes a part only at a small relative speed) */
+        best = mi_vec3_add(pp[which], mi_vec3_make(0, 0, cfg.grasp_dz));
+      }
       float g[3] = {(float)best.x, (float)best.y, (float)best.z};
       mi_rollout_set_goal(pr->rollout, g, NULL);
+      if (down) {
+        const float v[3] = {(float)vel[which].x, (float)vel[which].y, (float)vel[which].z};
+        mi_rollout_set_goal_velocity(pr->rollout, v);
+      }
       memcpy(pr->goal_f, g, sizeof g);
       return MI_OK;
     }

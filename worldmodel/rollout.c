@@ -28,6 +28,7 @@ struct mi_rollout {
   float lo[MI_WM_MAX_DOF], hi[MI_WM_MAX_DOF], vmax[MI_WM_MAX_DOF], tmax[MI_WM_MAX_DOF];
   float q0[MI_WM_MAX_DOF], qd0[MI_WM_MAX_DOF];
   float goal_p[3], goal_R[9];
+  float goal_v[3]; /* the goal moves at this velocity from the rollout's start [m/s] */
   bool goal_rot;
   /* obstacles: static ones first (fixtures, belt, ground), then active
    * zones, then parts; rebuilt by the setters */
@@ -79,7 +80,6 @@ static void fill_cost_ctx(mi_rollout *r) {
   c->hi = r->hi;
   c->vmax = r->vmax;
   c->tmax = r->tmax;
-  c->goal_p = r->goal_p;
   c->goal_R = r->goal_R;
   c->goal_rot = r->goal_rot;
   c->obs = r->obs;
@@ -188,8 +188,23 @@ mi_status mi_rollout_set_state(mi_rollout *r, const float *q, const float *qd) {
   return MI_OK;
 }
 
+/* the goal position at the end of step t (t = 0: dt after the start) */
+static void goal_at(const mi_rollout *r, int t, float g[3]) {
+  const float ts = r->dt * (float)(t + 1);
+  for (int i = 0; i < 3; i++) g[i] = r->goal_p[i] + r->goal_v[i] * ts;
+}
+
+void mi_rollout_set_goal_velocity(mi_rollout *r, const float v[3]) {
+  for (int i = 0; i < 3; i++) r->goal_v[i] = v && isfinite(v[i]) ? v[i] : 0.0f;
+}
+
+void mi_rollout_goal_velocity(const mi_rollout *r, float v[3]) {
+  memcpy(v, r->goal_v, sizeof r->goal_v);
+}
+
 void mi_rollout_set_goal(mi_rollout *r, const float p[3], const float quat[4]) {
   memcpy(r->goal_p, p, sizeof r->goal_p);
+  memset(r->goal_v, 0, sizeof r->goal_v);
   r->goal_rot = quat != NULL;
   if (quat) {
     mi_quatf q = {quat[0], quat[1], quat[2], quat[3]};
@@ -236,8 +251,9 @@ void mi_rollout_ee_position(const mi_rollout *r, const float *q, float p[3]) {
 
 /* the cost of one step's end state for one candidate: q, qd, tau read with
  * `stride` */
-static float stage_cost_w(const mi_rollout *r, const mi_cost_weights *w, const float *q,
-                          const float *qd, const float *tau, int stride, int terminal) {
+static float stage_cost_w(const mi_rollout *r, const mi_cost_weights *w, const float *goal,
+                          const float *q, const float *qd, const float *tau, int stride,
+                          int terminal) {
   const mi_wm_dynf *d = r->d;
   float qs[MI_WM_MAX_DOF];
   for (int j = 0; j < r->n; j++) qs[j] = q[j * stride];
@@ -247,7 +263,7 @@ static float stage_cost_w(const mi_rollout *r, const mi_cost_weights *w, const f
   mi_wm_ee_f(d, R, P, &eR, &ep);
   float tf = terminal ? w->terminal : 1.0f;
   float pe[3] = {ep.x, ep.y, ep.z};
-  float c = tf * w->ee_pos * mi_cost_ee_pos(pe, r->goal_p);
+  float c = tf * w->ee_pos * mi_cost_ee_pos(pe, goal);
   if (r->goal_rot) c += tf * w->ee_rot * mi_cost_ee_rot_mat(eR.m, r->goal_R);
   c += mi_cost_joint_terms(w, r->n, q, qd, tau, stride, r->lo, r->hi, r->vmax, r->tmax, tf);
   /* clearance: moving spheres against the cell, then sphere pairs */
@@ -283,9 +299,9 @@ static float stage_cost_w(const mi_rollout *r, const mi_cost_weights *w, const f
   return c;
 }
 
-static float stage_cost(const mi_rollout *r, const float *q, const float *qd, const float *tau,
-                        int stride, int terminal) {
-  return stage_cost_w(r, &r->w, q, qd, tau, stride, terminal);
+static float stage_cost(const mi_rollout *r, const float *goal, const float *q, const float *qd,
+                        const float *tau, int stride, int terminal) {
+  return stage_cost_w(r, &r->w, goal, q, qd, tau, stride, terminal);
 }
 
 
@@ -337,15 +353,19 @@ static void rollout_eval(void *self, const float *U, int k0, int nc, float *cost
       mi_wm_step_soa(r->d, ws->q, ws->qd, ws->tau, (size_t)B, 0, nc, r->h, 1);
     }
     int terminal = t == r->H - 1;
+    float goal[3];
+    goal_at(r, t, goal);
     int k = 0;
 #ifdef MI_WM_HAVE_AVX2_KERNEL
     if (mi_wm_simd_lanes() == 8)
-      k = mi_rollout_cost_lanes_v8(&r->cctx, ws->q, ws->qd, ws->tau, B, nc, terminal, cost);
+      k = mi_rollout_cost_lanes_v8(&r->cctx, goal, ws->q, ws->qd, ws->tau, B, nc, terminal,
+                                   cost);
     else
 #endif
-      k = mi_rollout_cost_lanes_v4(&r->cctx, ws->q, ws->qd, ws->tau, B, nc, terminal, cost);
+      k = mi_rollout_cost_lanes_v4(&r->cctx, goal, ws->q, ws->qd, ws->tau, B, nc, terminal,
+                                   cost);
     for (; k < nc; k++)
-      cost[k] += stage_cost(r, ws->q + k, ws->qd + k, ws->tau + k, B, terminal);
+      cost[k] += stage_cost(r, goal, ws->q + k, ws->qd + k, ws->tau + k, B, terminal);
   }
   for (int k = 0; k < nc; k++)
     if (isnan(cost[k])) cost[k] = INFINITY;
@@ -407,11 +427,13 @@ static float trajectory(const mi_rollout *r, const float *knots, float *q_out, f
       mi_wm_step_f(r->d, q, qd, tau, r->h, 1, NULL);
     }
     const int last = t == r->H - 1;
-    c += stage_cost(r, q, qd, tau, 1, last);
+    float goal[3];
+    goal_at(r, t, goal);
+    c += stage_cost(r, goal, q, qd, tau, 1, last);
     if (terms) {
       float step[MI_COST_NTERMS];
       for (int i = 0; i < MI_COST_TERM_SMOOTH; i++)
-        step[i] = stage_cost_w(r, &wt[i], q, qd, tau, 1, last);
+        step[i] = stage_cost_w(r, &wt[i], goal, q, qd, tau, 1, last);
       step[MI_COST_TERM_ZONE] -= step[MI_COST_TERM_CLEARANCE];
       step[MI_COST_TERM_SELF] -= step[MI_COST_TERM_CLEARANCE];
       for (int i = 0; i < MI_COST_TERM_SMOOTH; i++) terms[i] += step[i];

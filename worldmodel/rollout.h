@@ -81,6 +81,13 @@ mi_status mi_rollout_set_parts(mi_rollout *r, const mi_pose *poses, const int *t
  * obstacles (times cost.zone_factor). All zones start occupied (safe). */
 void mi_rollout_set_zone_active(mi_rollout *r, int zone, bool active);
 
+/* The goal moves: at the end of rollout step t its position is
+ * p + v (t + 1) dt (p from mi_rollout_set_goal, which resets v to zero), so
+ * the cost follows a moving target (a part on the conveyor) over the
+ * horizon. v [m/s] in the world frame; NULL or non-finite components: 0. */
+void mi_rollout_set_goal_velocity(mi_rollout *r, const float v[3]);
+void mi_rollout_goal_velocity(const mi_rollout *r, float v[3]);
+
 /* The planner's view: nu = ndof, bounds = the joint limits, eval = a block
  * of candidates through the batch dynamics. Valid while r lives. */
 mi_planner_system mi_rollout_system(mi_rollout *r);

@@ -61,7 +61,8 @@ static inline VF RL(rl_abs)(VF x) {
 
 #define CN(name) RL_CAT_(name, MI_RL_SUF)
 
-int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float *q, const float *qd,
+int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float goal_p[3],
+                              const float *q, const float *qd,
                               const float *tau, int stride, int nc, int terminal,
                               float *cost) {
   const mi_wm_dynf *d = c->d;
@@ -79,7 +80,7 @@ int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float *q, cons
     DN(mi_wm_fk)(d, qv, R, P);
     DN(mi_wm_ee)(d, R, P, &eR, &ep);
     VF pe[3] = {ep.x, ep.y, ep.z};
-    VF s = tf * w->ee_pos * CN(mi_cost_ee_pos)(pe, c->goal_p);
+    VF s = tf * w->ee_pos * CN(mi_cost_ee_pos)(pe, goal_p);
     if (c->goal_rot) s = s + tf * w->ee_rot * CN(mi_cost_ee_rot_mat)(eR.m, c->goal_R);
     s = s + CN(mi_cost_joint_terms)(w, n, qv, qdv, tv, 1, c->lo, c->hi, c->vmax, c->tmax, tf);
     if (w->clearance > 0.0f) {

@@ -12,7 +12,7 @@ typedef struct mi_rollout_cost_ctx {
   const mi_wm_dynf *d;
   mi_cost_weights w;
   const float *lo, *hi, *vmax, *tmax;
-  const float *goal_p, *goal_R;
+  const float *goal_R;
   int goal_rot;
   const mi_cost_obstacle *obs;
   int nobs;
@@ -25,9 +25,11 @@ typedef struct mi_rollout_cost_ctx {
 /* Add the stage cost of candidates [0, nc) (structure of arrays with
  * `stride`) to cost[], a whole group of lanes at a time; returns the first
  * candidate not done (the caller finishes the tail with the scalar terms). */
-int mi_rollout_cost_lanes_v4(const mi_rollout_cost_ctx *c, const float *q, const float *qd,
+int mi_rollout_cost_lanes_v4(const mi_rollout_cost_ctx *c, const float goal_p[3], const float *q,
+                             const float *qd,
                              const float *tau, int stride, int nc, int terminal, float *cost);
-int mi_rollout_cost_lanes_v8(const mi_rollout_cost_ctx *c, const float *q, const float *qd,
+int mi_rollout_cost_lanes_v8(const mi_rollout_cost_ctx *c, const float goal_p[3], const float *q,
+                             const float *qd,
                              const float *tau, int stride, int nc, int terminal, float *cost);
 
 /* The tracking torques (rollout_law.h) of candidates [0, nc): q, qref read

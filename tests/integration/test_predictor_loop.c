@@ -382,7 +382,10 @@ static void rig_step(rig *r) {
   if (t > 0 && t % (CYCLE_MS * MS) == 0) {
     uint64_t before = c->st.plans_published;
     SPIN_UNTIL(r, c->statuses > 0 && c->status_ns >= t);
-    if (c->st.plans_published > before) SPIN_UNTIL(r, c->have_plan && c->plan_t0_ns >= t);
+    /* a plan is stamped with the joint state it was planned from (a step or
+     * two before t; the previous cycle's is a whole cycle older) */
+    if (c->st.plans_published > before)
+      SPIN_UNTIL(r, c->have_plan && c->plan_t0_ns > t - CYCLE_MS * MS / 2);
   }
 }
 

@@ -85,6 +85,8 @@ static void check_batch_matches_scalar(void) {
   mi_rollout_ee_position(r, goal_q, goal);
   float quat[4] = {0.0f, 1.0f, 0.0f, 0.0f};
   mi_rollout_set_goal(r, goal, quat);
+  const float gv[3] = {-0.2f, 0.05f, 0.1f}; /* a moving goal: both paths move it alike */
+  mi_rollout_set_goal_velocity(r, gv);
   float qd0[MI_WM_MAX_DOF] = {0.1f, -0.2f, 0.3f, 0.0f, 0.5f, -0.1f, 0.2f};
   assert_int_equal(mi_rollout_set_state(r, q0, qd0), MI_OK);
   float U[37 * 4 * MI_WM_MAX_DOF], cost[37];
@@ -111,6 +113,50 @@ static void test_batch_matches_scalar(void **state) {
   mi_wm_simd_force_generic(1);
   check_batch_matches_scalar(); /* 4-lane baseline kernel */
   mi_wm_simd_force_generic(0);
+}
+
+/* a moving goal (mi_rollout_set_goal_velocity): the position cost at the
+ * end of step t is against p + v (t + 1) dt, recomputed here from the
+ * rolled-out states; set_goal stops it again */
+static void test_moving_goal(void **state) {
+  (void)state;
+  mi_planner_params pp = arm_params(MI_PLANNER_MPPI, 8, 12);
+  pp.w_ee_rot = pp.w_clearance = pp.w_qlim = pp.w_vlim = pp.w_tlim = pp.w_effort = 0.0;
+  pp.w_vel = pp.w_smooth = 0.0; /* the position term alone */
+  mi_rollout *r = NULL;
+  assert_int_equal(mi_rollout_create(g_m, &pp, 1, 8, &r), MI_OK);
+  const int n = mi_rollout_ndof(r), kn = (int)pp.knots;
+  float q0[MI_WM_MAX_DOF], knots[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+  random_q(31, q0);
+  for (int k = 0; k < kn; k++) random_q(40 + (uint32_t)k, knots + k * n);
+  assert_int_equal(mi_rollout_set_state(r, q0, NULL), MI_OK);
+  const float p0[3] = {0.5f, 0.2f, 0.6f}, v[3] = {-0.2f, 0.1f, -0.05f};
+  mi_rollout_set_goal(r, p0, NULL);
+  mi_rollout_set_goal_velocity(r, v);
+  float got[3];
+  mi_rollout_goal_velocity(r, got);
+  assert_memory_equal(got, v, sizeof v);
+  float qs[13 * MI_WM_MAX_DOF];
+  float c = mi_rollout_trajectory(r, knots, qs, NULL);
+  double expect = 0.0, still = 0.0;
+  for (int t = 0; t < (int)pp.H; t++) {
+    float e[3];
+    mi_rollout_ee_position(r, qs + (t + 1) * n, e);
+    double ts = pp.dt * (t + 1), tf = t == (int)pp.H - 1 ? pp.w_terminal : 1.0;
+    double d2 = 0.0, s2 = 0.0;
+    for (int i = 0; i < 3; i++) {
+      double d = e[i] - (p0[i] + v[i] * ts), s0 = e[i] - p0[i];
+      d2 += d * d;
+      s2 += s0 * s0;
+    }
+    expect += tf * pp.w_ee_pos * d2;
+    still += tf * pp.w_ee_pos * s2;
+  }
+  assert_float_equal(c, expect, 1e-4 * expect);
+  assert_true(fabs(expect - still) > 1e-2 * still); /* the motion mattered */
+  mi_rollout_set_goal(r, p0, NULL); /* a new goal stands still */
+  assert_float_equal(mi_rollout_trajectory(r, knots, NULL, NULL), still, 1e-4 * still);
+  mi_rollout_destroy(r);
 }
 
 /* holding a reference: the PD law with the model's implicit damping settles
@@ -532,6 +578,7 @@ static void test_invalid(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_batch_matches_scalar),
+      cmocka_unit_test(test_moving_goal),
       cmocka_unit_test(test_pd_settles),
       cmocka_unit_test(test_ground_clearance),
       cmocka_unit_test(test_cell_clearance),

@@ -70,6 +70,7 @@ typedef struct mi_cuda_problem {
 typedef struct mi_cuda_inputs {
   float q0[MI_WM_MAX_DOF], qd0[MI_WM_MAX_DOF];
   float goal_p[3], goal_R[9]; /* goal position [m], world-from-goal rotation (row-major) */
+  float goal_v[3];            /* goal velocity [m/s]: at the end of step t at goal_p + goal_v (t + 1) dt */
   int goal_rot;               /* orientation term on */
   int nobs;
   mi_cost_obstacle obs[MI_CUDA_MAX_OBS];
@@ -129,7 +130,7 @@ MI_HDI void mi_cuda__sphere(const mi_wm_dynf *d, const mi_wm_m3_f *R, const mi_w
 /* This lane's share of one step's cost at the step's end state (q, qd, tau
  * of n joints); the terms and their order as rollout.c's stage_cost. */
 MI_HDI float mi_cuda_stage_cost(const mi_cuda_problem *p, const mi_cuda_inputs *in,
-                                const float *q, const float *qd, const float *tau, int terminal,
+                                const float goal[3], const float *q, const float *qd, const float *tau, int terminal,
                                 int lane, int nlanes) {
   const mi_wm_dynf *d = &p->dyn;
   const mi_cost_weights *w = &p->w;
@@ -143,7 +144,7 @@ MI_HDI float mi_cuda_stage_cost(const mi_cuda_problem *p, const mi_cuda_inputs *
     mi_wm_v3_f ep;
     mi_wm_ee_f(d, R, P, &eR, &ep);
     float pe[3] = {ep.x, ep.y, ep.z};
-    c = tf * w->ee_pos * mi_cost_ee_pos(pe, in->goal_p);
+    c = tf * w->ee_pos * mi_cost_ee_pos(pe, goal);
     if (in->goal_rot) c += tf * w->ee_rot * mi_cost_ee_rot_mat(eR.m, in->goal_R);
     c += mi_cost_joint_terms(w, p->n, q, qd, tau, 1, p->lo, p->hi, p->vmax, p->tmax, tf);
   }
@@ -191,7 +192,10 @@ MI_HDI float mi_cuda_rollout(const mi_cuda_problem *p, const mi_cuda_inputs *in,
       mi_rollout_track_f(&p->dyn, p->kp, p->tmax, p->gravity, q, qref, tau);
       mi_wm_step_f(&p->dyn, q, qd, tau, p->h, 1, NULL);
     }
-    c += mi_cuda_stage_cost(p, in, q, qd, tau, t == p->H - 1, lane, nlanes);
+    const float ts = p->h * (float)p->nsub * (float)(t + 1);
+    const float goal[3] = {in->goal_p[0] + in->goal_v[0] * ts, in->goal_p[1] + in->goal_v[1] * ts,
+                           in->goal_p[2] + in->goal_v[2] * ts};
+    c += mi_cuda_stage_cost(p, in, goal, q, qd, tau, t == p->H - 1, lane, nlanes);
     if (q_out)
       for (int j = 0; j < n; j++) q_out[t * n + j] = q[j];
   }
