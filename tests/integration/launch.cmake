@@ -14,7 +14,7 @@ mirai_add_test(NAME test_launch_file
   LABELS unit
   TIMEOUT 30)
 
-# launch/cell_sim.yaml for 4 s of lockstep cell time (sim, predictor, controller)
+# launch/cell_sim.yaml for 13 s of lockstep cell time (sim, predictor, controller): a pick
 mirai_add_test(NAME test_launch_cell_sim
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_launch_cell_sim.c
   LABELS integration

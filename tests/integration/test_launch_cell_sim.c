@@ -1,7 +1,8 @@
 /* tests/integration/test_launch_cell_sim.c - launch/cell_sim.yaml as `make
- * run` starts it, for a few seconds of lockstep cell time on domain 130:
- * the three node kinds come up, the launcher follows rt/clock, and the
- * report carries what the predictor and the controller published. Skipped
+ * run` starts it, for 13 s of lockstep cell time on domain 130: the three
+ * node kinds come up, the launcher follows rt/clock, the report carries what
+ * the predictor and the controller published, and the sim's picks: the
+ * first part is picked without a collision. Skipped
  * when this build of mirai lacks one of the node kinds. */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -52,7 +53,7 @@ static void test_cell_sim_short_lockstep_run(void **state) {
   char report[256], cmd[1024];
   snprintf(report, sizeof report, "%s/launch_cell_sim_%d.json", P_tmpdir, (int)getpid());
   snprintf(cmd, sizeof cmd,
-           "cd %s && timeout -s INT 90 %s launch launch/cell_sim.yaml --duration 4 --domain 130 "
+           "cd %s && timeout -s INT 90 %s launch launch/cell_sim.yaml --duration 13 --domain 130 "
            "--report %s --no-status 2>&1",
            MIRAI_SOURCE_DIR, MIRAI, report);
   int rc = run(cmd);
@@ -71,7 +72,15 @@ static void test_cell_sim_short_lockstep_run(void **state) {
 
   /* ended by cell time, every node started once and stopped cleanly */
   assert_non_null(strstr(json, "\"end\": \"duration\""));
-  assert_true(json_num(json, "cell_time_s") >= 4.0);
+  assert_true(json_num(json, "cell_time_s") >= 13.0);
+  /* the task: the first part arrives at 1 s and reaches the arm by ~9 s;
+   * it is picked, and nothing the arm touches counts as a collision
+   * (rt/sim/status) */
+  double picked = json_num(json, "picks_succeeded"), tried = json_num(json, "picks_attempted");
+  print_message("picks %g / %g, collisions %g\n", picked, tried, json_num(json, "collisions"));
+  assert_true(picked >= 1.0);
+  assert_true(tried >= picked);
+  assert_true(json_num(json, "collisions") == 0.0);
   assert_non_null(strstr(json, "\"name\": \"sim\", \"kind\": \"sim\", \"starts\": 1, \"failures\": 0"));
   assert_non_null(strstr(json, "\"name\": \"predictor\", \"kind\": \"predictor\", \"starts\": 1, \"failures\": 0"));
   assert_non_null(strstr(json, "\"name\": \"controller\", \"kind\": \"controller\", \"starts\": 1, \"failures\": 0"));
