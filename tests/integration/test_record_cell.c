@@ -199,7 +199,11 @@ static void test_record_30s_cell_loses_nothing(void **state) {
   }
   /* a working cell: 30 s of 1 kHz commands, 50 Hz cycles, 10 Hz statuses */
   assert_true(commands_published > 20000);
+#ifdef __SANITIZE_ADDRESS__ /* make sanitize: the planner at ASan speed (~10 Hz) */
+  assert_true(cycles > 150);
+#else
   assert_true(cycles > 1000);
+#endif
   assert_true(plans_published > 100);
   assert_true(statuses_published > 200);
   /* every sample published is in the file */
