@@ -391,6 +391,10 @@ int mi_node_main_controller(int argc, char **argv) {
   }
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
+    if (!strcmp(argv[i], "--params-markdown")) { /* the README's reference */
+      mi_params_print_markdown(mi_ctrl_param_table(), stdout);
+      return 0;
+    }
     if (!strcmp(argv[i], "--params") && i + 1 < argc) {
       if (mi_params_load_file(t, NULL, argv[++i], &p, err, sizeof err) != MI_OK) {
         fprintf(stderr, "controller: %s\n", err);

@@ -13,6 +13,7 @@ int mi_cmd_node(int argc, char **argv) {
   return mi_subcmd_dispatch("node",
                             "usage: mirai node <kind> [--params FILE] [-p name:=value ...]\n"
                             "       mirai node <kind> --help      (the kind's parameters)\n"
+                            "       mirai node <kind> --params-markdown (the same, a Markdown table)\n"
                             "\n"
                             "kinds:\n",
                             k_nodes, argc, argv);
