@@ -396,7 +396,7 @@ mi_status mi_dds_pub_create(mi_dds_node *n, const char *topic, mi_msg_type type,
     free(p);
     return st;
   }
-  dds_qos_t *q = mi_qos_create(qos);
+  dds_qos_t *q = mi_qos_create_writer(qos);
   p->writer = dds_create_writer(n->participant, t, q, NULL);
   dds_delete_qos(q);
   if (p->writer < 0) {

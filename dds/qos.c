@@ -30,6 +30,17 @@ dds_qos_t *mi_qos_create(mi_qos_profile p) {
   return qos;
 }
 
+dds_qos_t *mi_qos_create_writer(mi_qos_profile p) {
+  dds_qos_t *qos = mi_qos_create(p);
+  const mi_qos_info *q = mi_qos_info_of(p);
+  if (!qos || !q->reliable) return qos;
+  dds_qset_history(qos, DDS_HISTORY_KEEP_LAST, MI_QOS_WRITER_DEPTH);
+  if (q->transient_local)
+    dds_qset_durability_service(qos, 0, DDS_HISTORY_KEEP_LAST, q->depth, DDS_LENGTH_UNLIMITED,
+                                DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED);
+  return qos;
+}
+
 mi_status mi_qos_parse(const char *name, mi_qos_profile *out) {
   if (!name || !out) return MI_ERR_INVALID;
   for (int i = 0; i < MI_QOS_PROFILE_COUNT; i++) {

@@ -8,6 +8,14 @@
  *   state    reliable     keep-last 1   transient-local  status, safety zone
  *   clock    best-effort  keep-last 1   volatile         rt/clock
  *
+ * Writers of the reliable profiles keep the last MI_QOS_WRITER_DEPTH samples
+ * (mi_qos_create_writer) so that a reader that lags a few samples behind (a
+ * recorder on a loaded machine) gets every one retransmitted instead of
+ * losing what a newer write replaced; a late-joining reader of a
+ * transient-local topic still gets only the latest (durability service
+ * depth = the profile's depth). Readers keep the profile's depth (1): the
+ * newest sample is what a node acts on. KEEP_LAST never blocks a writer.
+ *
  * No DDS DEADLINE is set: freshness is checked by the application
  * (mi_dds_sub_opts.max_age_ns), because a DDS deadline never fires for a
  * writer that never started and Cyclone 0.10.2 has deadline bugs.
@@ -54,6 +62,12 @@ const mi_qos_info *mi_qos_info_of(mi_qos_profile p);
 /* A new dds_qos_t for the profile (reader and writer alike); the caller
  * deletes it with dds_delete_qos. NULL when p is out of range or no memory. */
 dds_qos_t *mi_qos_create(mi_qos_profile p);
+
+/* The writer's QoS for the profile: mi_qos_create's, and for reliable
+ * profiles history KEEP_LAST MI_QOS_WRITER_DEPTH with the durability
+ * service keeping the profile's depth for late joiners. Caller deletes it. */
+#define MI_QOS_WRITER_DEPTH 64
+dds_qos_t *mi_qos_create_writer(mi_qos_profile p);
 
 /* "sensor" -> MI_QOS_SENSOR. @retval MI_ERR_NOT_FOUND (*out unchanged) */
 mi_status mi_qos_parse(const char *name, mi_qos_profile *out);

@@ -223,6 +223,60 @@ static void test_timer_and_freshness(void **state) {
   mi_dds_node_destroy(n);
 }
 
+/* reliable writers keep MI_QOS_WRITER_DEPTH samples for lagging readers, but
+ * a late joiner of a transient-local topic still gets only the latest
+ * (durability service depth 1): a restarted controller must not replay old
+ * plans */
+static void on_zone(const mi_msg_zone_status *z, const mi_dds_sample_info *info, void *user) {
+  (void)info;
+  double *last = user;
+  last[0] += 1.0;
+  last[1] = z->speed_scale;
+}
+MI_DDS_TYPED_CB(on_zone, mi_msg_zone_status);
+
+static void test_late_joiner_gets_latest(void **state) {
+  (void)state;
+  dds_qos_t *w = mi_qos_create_writer(MI_QOS_PLAN);
+  dds_history_kind_t hk, sk;
+  int32_t depth, sdepth, a, b, c;
+  dds_duration_t cleanup;
+  assert_true(dds_qget_history(w, &hk, &depth));
+  assert_int_equal(depth, MI_QOS_WRITER_DEPTH);
+  assert_true(dds_qget_durability_service(w, &cleanup, &sk, &sdepth, &a, &b, &c));
+  assert_int_equal(sdepth, 1);
+  dds_delete_qos(w);
+  w = mi_qos_create_writer(MI_QOS_SENSOR); /* best effort: as the profile */
+  assert_true(dds_qget_history(w, &hk, &depth));
+  assert_int_equal(depth, 1);
+  dds_delete_qos(w);
+
+  mi_dds_node *pn = mi_test_node("zone_pub", 14);
+  mi_dds_pub *pub;
+  assert_int_equal(mi_dds_pub_create_std(pn, MI_TOPIC_SAFETY_ZONE, &pub), MI_OK);
+  for (int i = 1; i <= 5; i++) {
+    mi_msg_zone_status z;
+    mi_msg_init(MI_MSG_ZONE_STATUS, &z);
+    z.header = mi_dds_node_header(pn, "world");
+    z.zone_id = "cell";
+    z.speed_scale = 0.1 * i;
+    assert_int_equal(MI_DDS_PUBLISH(pub, &z), MI_OK);
+  }
+  mi_dds_node *sn = mi_test_node("zone_late", 14);
+  double got[2] = {0.0, 0.0};
+  mi_dds_sub_opts so = {.on_sample = on_zone__mi_cb, .user = got};
+  mi_dds_sub *sub;
+  assert_int_equal(mi_dds_sub_create_std(sn, MI_TOPIC_SAFETY_ZONE, &so, &sub), MI_OK);
+  int64_t end = mi_clock_mono_ns() + WAIT_NS;
+  while (got[0] < 1.0 && mi_clock_mono_ns() < end) mi_dds_spin_once(sn, 20 * MI_NS_PER_MS);
+  end = mi_clock_mono_ns() + 300 * MI_NS_PER_MS; /* anything older would come now */
+  while (mi_clock_mono_ns() < end) mi_dds_spin_once(sn, 20 * MI_NS_PER_MS);
+  assert_true(got[0] == 1.0);
+  assert_float_equal(got[1], 0.5, 1e-12);
+  mi_dds_node_destroy(sn);
+  mi_dds_node_destroy(pn);
+}
+
 static void *stopper(void *arg) {
   mi_clock_sleep_ns(100 * MI_NS_PER_MS);
   mi_dds_shutdown();
@@ -331,6 +385,7 @@ int main(void) {
       cmocka_unit_test(test_pub_sub_and_rejections),
       cmocka_unit_test(test_app_check),
       cmocka_unit_test(test_timer_and_freshness),
+      cmocka_unit_test(test_late_joiner_gets_latest),
       cmocka_unit_test(test_shutdown_and_container),
       cmocka_unit_test(test_sim_time_timer),
       cmocka_unit_test(test_errors),
