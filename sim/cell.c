@@ -312,6 +312,10 @@ static void retire_parts(mi_sim_cell *c) {
 
 static void actuate(mi_sim_cell *c, mi_sim_cmd_mode mode) {
   double zero[MI_SIM_MAX_JOINTS] = {0};
+  /* before the first command a robot stands on its brakes: the sim holds
+   * the start pose (a controller whose discovery takes a while, as under DDS
+   * Security, would otherwise find the arm lying on the belt) */
+  if (mode == MI_SIM_CMD_NONE && c->p.hold_before_first) mode = MI_SIM_CMD_HOLD;
   mi_sim_cmd_gate *g = &c->gate;
   /* gravity compensation in the servo: on hold and for position-only
    * commands; a command with effort carries its own (the controller's PD +

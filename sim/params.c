@@ -46,6 +46,7 @@ static const mi_param_def k_defs[] = {
     MI_P_DOUBLE(S, future_tolerance_ms, "watchdog.future_tolerance_ms", "5.0", 0.0, 10000.0, "ms", "reject commands stamped further ahead than this"),
     MI_P_DOUBLES(S, hold_kp, "hold.kp", "[200.0]", 0.0, 1e6, "N m/rad", "hold stiffness per joint (one value: every joint)"),
     MI_P_DOUBLES(S, hold_kd, "hold.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "hold damping per joint"),
+    MI_P_BOOL(S, hold_before_first, "hold.before_first_command", "true", "hold the start pose (as a robot's brakes do) until the first command; false: the arm is limp until then"),
     MI_P_DOUBLES(S, position_kp, "position.kp", "[200.0]", 0.0, 1e6, "N m/rad", "servo stiffness for position commands"),
     MI_P_DOUBLES(S, position_kd, "position.kd", "[20.0]", 0.0, 1e6, "N m s/rad", "servo damping for position commands"),
     MI_P_BOOL(S, gravity_comp, "position.gravity_compensation", "true", "the joint servo adds the gravity torques g(q) of the plant's own links on hold and for position-only commands (as the planner's rollouts do; a command with effort carries its own, the controller's PD + gravity)"),

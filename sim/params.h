@@ -47,6 +47,7 @@ typedef struct mi_sim_params {
   mi_param_doubles person_enter_s, person_leave_s;
   double watchdog_timeout_ms, future_tolerance_ms;
   mi_param_doubles hold_kp, hold_kd, position_kp, position_kd;
+  bool hold_before_first; /* hold the start pose until the first command (brakes) */
   bool gravity_comp; /* the joint servo adds the plant's gravity torques */
   char zone_name[MI_PARAM_STR_MAX];
   double zone_occupied_speed_scale;

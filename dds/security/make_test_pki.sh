@@ -31,12 +31,12 @@ command -v openssl >/dev/null || { echo "make_test_pki: openssl not found (apt-g
 
 # the grants: node -> "publish topics|subscribe topics" (DDS names, rt/...)
 declare -A grant=(
-  [sim]="rt/joint_states rt/part_poses rt/wrench rt/safety_zone rt/clock|rt/joint_commands"
+  [sim]="rt/joint_states rt/part_poses rt/wrench rt/safety_zone rt/clock rt/sim/status|rt/joint_commands"
   [predictor]="rt/plan rt/planner/status|rt/joint_states rt/part_poses rt/wrench rt/safety_zone rt/goal rt/teleop/twist rt/clock"
   [controller]="rt/joint_commands rt/controller/status|rt/plan rt/joint_states rt/safety_zone rt/clock"
   [teleop]="rt/teleop/twist|rt/clock"
-  [operator]="rt/goal|rt/planner/status rt/controller/status rt/clock"
-  [launch]="|rt/clock rt/plan rt/planner/status rt/controller/status rt/safety_zone"
+  [operator]="rt/goal|rt/planner/status rt/controller/status rt/sim/status rt/clock"
+  [launch]="|rt/clock rt/plan rt/planner/status rt/controller/status rt/safety_zone rt/sim/status"
   [monitor]="|rt/*"
 )
 nodes=("$@")
