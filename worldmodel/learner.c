@@ -69,6 +69,12 @@ mi_status mi_wm_learner_create(const mi_model *m, const mi_wm_learner_params *p,
   if (!(p->forgetting_s > 0.0) || !(p->sample_dt > 0.0) || !(p->horizon_s > 0.0) ||
       p->substeps < 1 || p->refit_every < 1 || p->min_samples < 1 || !(p->ridge >= 0.0))
     return MI_ERR_INVALID;
+  /* the learner's systems are small (tens of features): one BLAS thread.
+   * OpenBLAS's own workers would cost more than they give, and between calls
+   * they spin in sched_yield beside the planner and the real-time loop
+   * (about a fifth of the predictor's CPU on a 2-core machine). Process-wide:
+   * nothing else in mirai calls BLAS. */
+  openblas_set_num_threads(1);
   mi_wm_learner *l = calloc(1, sizeof *l);
   if (!l) return MI_ERR_NOMEM;
   l->m = m;
