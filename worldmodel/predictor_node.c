@@ -21,6 +21,8 @@ static const mi_param_def k_node_rows[] = {
               "reach: follow the goal's orientation too (else position only)"),
     MI_P_ENUM(S, start_task, "task.start", "none", "none|pick",
               "task at start: none (wait for rt/goal or rt/teleop/twist) or pick"),
+    MI_P_INT(S, rt_priority, "planning.rt_priority", "0", 0, 99, NULL,
+             "SCHED_FIFO priority of the planning thread (0: SCHED_OTHER); keep it below the controller's rt.priority"),
     MI_DDS_PARAM_ROWS(S, dds),
 };
 #undef S
@@ -480,6 +482,18 @@ int mi_node_main_predictor(int argc, char **argv) {
     return 1;
   }
   mi_dds_install_signal_handlers();
+  if (p.rt_priority > 0) {
+    /* the planning thread only (the executor: timers, cycles, publishing):
+     * other work on the machine (a simulator, builds) then cannot stretch a
+     * cycle; DDS's own threads and planner.threads workers keep SCHED_OTHER */
+    struct sched_param sp = {.sched_priority = (int)p.rt_priority};
+    int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    if (e == 0)
+      MI_LOGI("planning thread: SCHED_FIFO %d", (int)p.rt_priority);
+    else
+      MI_LOGW("planning thread: SCHED_FIFO %d not permitted (%s); running SCHED_OTHER",
+              (int)p.rt_priority, strerror(e));
+  }
   mi_status rc = mi_pred_node_spin(n);
   mi_pred_node_counters c;
   mi_pred_node_counters_get(n, &c);
