@@ -70,7 +70,7 @@ typedef struct probe {
   int64_t max_js_clock_gap_ns;
   bool names_ok;
   uint32_t max_parts;
-  char names[7][16];
+  char names[7][24]; /* "joint%d" of any int fits (-O1 format checks) */
 } probe;
 
 static void on_js(const mi_msg_joint_state *m, const mi_dds_sample_info *info, void *user) {
