@@ -511,7 +511,11 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     }
   }
   mi_status st = task_goal(pr, now_ns, qf, q);
-  if (st != MI_OK) return st;
+  if (st != MI_OK) {
+    if (st != MI_ERR_STATE || !pr->st.reason[0]) /* every no-plan says why */
+      set_reason(pr, "%s: %s", mi_task_name(pr->task), mi_status_str(st));
+    return st;
+  }
   double tool[3];
   mi_predictor_tool_position(pr, q, tool);
   pr->st.tool_to_goal_m = sqrt((tool[0] - pr->goal_f[0]) * (tool[0] - pr->goal_f[0]) +
