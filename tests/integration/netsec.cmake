@@ -38,9 +38,15 @@ set_tests_properties(test_netns_cell PROPERTIES LABELS integration TIMEOUT 180
 # every plan from there was rejected), 6 of 6 runs passed, 3 of them beside
 # two CPU hogs (load 3.8). Whether load alone can still stall Cyclone 0.10.2's
 # secure handshake is not known.
-add_test(NAME test_netns_cell_secure
-  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_netns_cell.sh
-          $<TARGET_FILE:mirai> ${PROJECT_SOURCE_DIR} ${_netsec_work}/netns_secure
-          secure ${_netsec_pki})
-set_tests_properties(test_netns_cell_secure PROPERTIES LABELS integration TIMEOUT 180
-  SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+# Not in sanitized builds: under ASan the predictor plans at ~12 Hz and with
+# the crypto on top the controller's plan input flaps between RUN and
+# DEGRADED before the link ever goes down (seen in CI), so the test would
+# measure the sanitizer, not the link. The plain netns test runs there.
+if(NOT MIRAI_SANITIZE)
+  add_test(NAME test_netns_cell_secure
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_netns_cell.sh
+            $<TARGET_FILE:mirai> ${PROJECT_SOURCE_DIR} ${_netsec_work}/netns_secure
+            secure ${_netsec_pki})
+  set_tests_properties(test_netns_cell_secure PROPERTIES LABELS integration TIMEOUT 180
+    SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
+endif()
