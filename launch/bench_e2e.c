@@ -40,6 +40,7 @@
 #include "dds/node.h"
 #include "launch/bench.h"
 #include "launch/commands.h"
+#include "launch/stats.h"
 #include "worldmodel/predictor_node.h"
 
 extern char **environ;
@@ -91,19 +92,6 @@ MI_DDS_TYPED_CB(on_planner, mi_msg_planner_status);
 static void *spin_main(void *arg) {
   mi_dds_spin(arg);
   return NULL;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double pct(const double *v, size_t n, double p) {
-  if (n == 0) return NAN;
-  size_t k = (size_t)ceil(p / 100.0 * (double)n);
-  if (k < 1) k = 1;
-  if (k > n) k = n;
-  return v[k - 1];
 }
 
 static void usage(FILE *f) {
@@ -304,8 +292,9 @@ stop:
   if (rc != MI_EXIT_OK) goto out;
 
   pthread_mutex_lock(&m.mu);
-  qsort(m.solve, m.n_solve, sizeof m.solve[0], cmp_double);
-  double solve50 = pct(m.solve, m.n_solve, 50) * 1e3, solve99 = pct(m.solve, m.n_solve, 99) * 1e3;
+  mi_stats_sort(m.solve, m.n_solve);
+  double solve50 = mi_stats_pct_sorted(m.solve, m.n_solve, 50) * 1e3;
+  double solve99 = mi_stats_pct_sorted(m.solve, m.n_solve, 99) * 1e3;
   double lat[4];
   for (int i = 0; i < 4; i++) lat[i] = m.lat[i] > 0 ? m.lat[i] * 1e3 : NAN;
   uint64_t commands = m.commands, misses = m.misses, plans = m.plans_published,

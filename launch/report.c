@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "dds/node.h"
+#include "launch/stats.h"
 
 #define SOLVE_MAX 65536 /* solve-time samples kept (status at 10 Hz: ~2 h) */
 
@@ -319,20 +320,6 @@ double mi_launch_monitor_cell_time_s(void *monitor) {
 
 /* --- the report ---------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* nearest-rank percentile of sorted v */
-static double pct(const double *v, size_t n, double p) {
-  if (n == 0) return NAN;
-  size_t k = (size_t)ceil(p / 100.0 * (double)n);
-  if (k < 1) k = 1;
-  if (k > n) k = n;
-  return v[k - 1];
-}
-
 void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
                               const mi_launch_result *run, mi_launch_report *r) {
   memset(r, 0, sizeof *r);
@@ -371,9 +358,9 @@ void mi_launch_report_collect(mi_launch_monitor *m, const mi_launch_file *lf,
     double *v = malloc(m->n_solve * sizeof *v);
     if (v) {
       memcpy(v, m->solve, m->n_solve * sizeof *v);
-      qsort(v, m->n_solve, sizeof *v, cmp_double);
-      r->plan_iter_p50_ms = pct(v, m->n_solve, 50) * 1e3;
-      r->plan_iter_p99_ms = pct(v, m->n_solve, 99) * 1e3;
+      mi_stats_sort(v, m->n_solve);
+      r->plan_iter_p50_ms = mi_stats_pct_sorted(v, m->n_solve, 50) * 1e3;
+      r->plan_iter_p99_ms = mi_stats_pct_sorted(v, m->n_solve, 99) * 1e3;
       r->plan_iter_max_ms = m->solve_max * 1e3;
       free(v);
     }
