@@ -28,6 +28,7 @@ endif()
 if(TARGET mirai)
   mirai_add_test(NAME test_fault_params
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_fault_params.c
+    LIBS mi_test_support
     LABELS integration TIMEOUT 60)
   add_dependencies(test_fault_params mirai)
 endif()

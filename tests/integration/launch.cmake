@@ -17,6 +17,7 @@ mirai_add_test(NAME test_launch_file
 # launch/cell_sim.yaml for 13 s of lockstep cell time (sim, predictor, controller): a pick
 mirai_add_test(NAME test_launch_cell_sim
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_launch_cell_sim.c
+  LIBS mi_test_support
   LABELS integration
   TIMEOUT 120)
 add_dependencies(test_launch_cell_sim mirai)

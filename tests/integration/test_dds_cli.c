@@ -31,12 +31,7 @@
 /* run a shell command, capture stdout (and stderr when err_too), return the
  * exit status */
 static int run(const char *cmd, char *out, size_t out_sz) {
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t n = fread(out, 1, out_sz - 1, p);
-  out[n] = 0;
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return mi_test_shell(cmd, out, out_sz);
 }
 
 /* a publisher thread: the known JointState at 20 Hz until stopped */

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/test_support.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -28,12 +30,7 @@ static int run_node(const char *kind, const char *file) {
            "cd %s && timeout -s KILL 20 %s node %s --params %s -p dds.domain_id:=189 "
            "</dev/null 2>&1",
            MIRAI_SOURCE_DIR, MIRAI, kind, file);
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t n = fread(g_out, 1, sizeof g_out - 1, p);
-  g_out[n] = '\0';
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return mi_test_shell(cmd, g_out, sizeof g_out);
 }
 
 /* each kind's line of the message, as a user reads it */

@@ -17,19 +17,14 @@
 
 #include <cmocka.h>
 
+#include "tests/support/test_support.h"
+
 #define MIRAI MIRAI_BINARY_DIR "/launch/mirai"
 
 static char g_out[1 << 20];
 
-/* run a shell command, stdout+stderr into g_out; returns the exit code */
-static int run(const char *cmd) {
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t n = fread(g_out, 1, sizeof g_out - 1, p);
-  g_out[n] = '\0';
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+/* run a shell command, its output into g_out; returns the exit code */
+static int run(const char *cmd) { return mi_test_shell(cmd, g_out, sizeof g_out); }
 
 static double json_num(const char *json, const char *key) {
   char pat[96];

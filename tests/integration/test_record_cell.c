@@ -39,15 +39,8 @@ static char g_launch[1 << 20];
 static char g_rec[1 << 16];
 static size_t g_rec_n;
 
-/* run a shell command, stdout+stderr into g_launch; returns the exit code */
-static int run(const char *cmd) {
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t n = fread(g_launch, 1, sizeof g_launch - 1, p);
-  g_launch[n] = '\0';
-  int st = pclose(p);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+/* run a shell command, its output into g_launch; returns the exit code */
+static int run(const char *cmd) { return mi_test_shell(cmd, g_launch, sizeof g_launch); }
 
 /* read the recorder's output for up to timeout_ms; true once `what` is in it */
 static bool read_rec(int fd, const char *what, int timeout_ms) {

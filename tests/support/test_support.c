@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -39,4 +41,13 @@ pid_t mi_test_spawn(const char *path, char *const argv[], const char *cwd, int *
   close(fd[1]);
   *fd_out = fd[0];
   return pid;
+}
+
+int mi_test_shell(const char *cmd, char *out, size_t out_sz) {
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t n = fread(out, 1, out_sz - 1, p);
+  out[n] = '\0';
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

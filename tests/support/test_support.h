@@ -3,6 +3,7 @@
 #ifndef MI_TESTS_TEST_SUPPORT_H
 #define MI_TESTS_TEST_SUPPORT_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "dds/node.h"
@@ -15,5 +16,10 @@ mi_dds_node *mi_test_node(const char *name, int domain);
  * directory cwd (NULL: this one), its stdout and stderr into a pipe whose
  * read end goes to *fd_out. Returns the child's pid. */
 pid_t mi_test_spawn(const char *path, char *const argv[], const char *cwd, int *fd_out);
+
+/* Run a shell command (popen), its output (what the command sends to
+ * stdout; add 2>&1 for stderr) into out, NUL-terminated, cut at out_sz - 1.
+ * Returns the exit status, 128 + the signal when it was killed. */
+int mi_test_shell(const char *cmd, char *out, size_t out_sz);
 
 #endif /* MI_TESTS_TEST_SUPPORT_H */
