@@ -415,9 +415,9 @@ static float trajectory(const mi_rollout *r, const float *knots, float *q_out, f
     wt[MI_COST_TERM_TLIM].tlim = w->tlim;
     wt[MI_COST_TERM_EFFORT].effort = w->effort;
     wt[MI_COST_TERM_VEL].vel = w->vel;
-    terms[MI_COST_TERM_SMOOTH] = r->w.smooth * mi_cost_smooth(knots, r->nk, n);
   }
   float c = r->w.smooth * mi_cost_smooth(knots, r->nk, n);
+  if (terms) terms[MI_COST_TERM_SMOOTH] = c;
   for (int t = 0; t < r->H; t++) {
     float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
     float qref[MI_WM_MAX_DOF];
