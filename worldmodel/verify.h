@@ -1,5 +1,5 @@
 /* worldmodel/verify.h - exact collision check of a chosen trajectory with
- * libccd (GJK intersection) on the convex shapes of the robot's links and
+ * libccd (MPR intersection) on the convex shapes of the robot's links and
  * the cell (fixtures, conveyor belt, zones), the floor, the robot's other
  * links and the parts on the conveyor.
  *
@@ -54,7 +54,7 @@ typedef struct mi_wm_verify_opts {
 } mi_wm_verify_opts;
 
 /* Check steps 0..nstep-1 of q (row-major [nstep][m->ndof], rad or m) against
- * every fixture, the conveyor belt and every zone (libccd GJK), the floor
+ * every fixture, the conveyor belt and every zone (libccd MPR), the floor
  * (exact: the lowest point of each shape), and the robot itself: pairs of
  * link shapes on bodies that are neither the same nor parent and child,
  * except pairs that already touch at the model's home pose
@@ -74,10 +74,16 @@ mi_status mi_wm_verify(const mi_model *m, const double *q, int nstep, mi_wm_hit 
 mi_status mi_wm_verify_ex(const mi_model *m, const double *q, int nstep,
                           const mi_wm_verify_opts *opts, mi_wm_hit *hit);
 
-/* Do robot geom g at joint positions q and cell shape s intersect (GJK)? */
+/* Do robot geom g at joint positions q and cell shape s intersect (MPR)? */
 int mi_wm_geom_intersect(const mi_model *m, const double *q, int g, const mi_wm_geom *s);
 
-/* Do robot geoms g and h at joint positions q intersect (GJK)? */
+/* Do shape a at pose pa and shape b at pose pb (world) intersect? Each
+ * shape at its pose, composed with its own geom pose. The same test as every
+ * pair above: world axis-aligned boxes first (apart: no contact, exact),
+ * then libccd's MPR. */
+int mi_wm_shape_intersect(const mi_wm_geom *a, mi_pose pa, const mi_wm_geom *b, mi_pose pb);
+
+/* Do robot geoms g and h at joint positions q intersect (MPR)? */
 int mi_wm_geom_pair_intersect(const mi_model *m, const double *q, int g, int h);
 
 /* Is the pair of robot geoms g, h exempt from the self check (same body,
