@@ -110,6 +110,8 @@ struct mi_predictor {
   mi_wm_dynf dynf_c;
   const mi_wm_dynf *dyn_active;
   uint64_t applied_fits; /* the learner fit dynf_c was made from, 0 = none */
+  bool terms_due;        /* the last cycle's plan has no cost breakdown yet */
+  uint64_t error_cycle;  /* the cycle the prediction error was last replayed after */
 };
 
 static void set_reason(mi_predictor *pr, const char *fmt, ...) MI_PRINTF(2, 3);
@@ -434,19 +436,14 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   pr->st.samples_rejected = mi_wm_est_rejected_total(&pr->est);
   if (plan) *plan = NULL;
 
-  /* learner state and its prediction error (every 25 cycles: it replays) */
+  pr->terms_due = false;
+
+  /* learner state (its prediction error: mi_predictor_after_cycle) */
   mi_wm_learner_stats ls;
   mi_wm_learner_get_stats(pr->learner, &ls);
   pr->st.learner_fitted = ls.fitted;
   pr->st.learner_transitions = ls.transitions;
   rollout_correction(pr, &ls);
-  if (pr->st.cycles % 25 == 1) {
-    double e, ep;
-    if (mi_wm_learner_prediction_error(pr->learner, 8, &e, &ep) == MI_OK && isfinite(e)) {
-      pr->st.prediction_error = e;
-      pr->st.prediction_error_prior = ep;
-    }
-  }
 
   /* 1. fresh joint state or nothing */
   int64_t age = mi_wm_est_joint_age(&pr->est, now_ns);
@@ -539,9 +536,8 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
 
   /* 5. the plan's points */
   const float *knots = mi_wm_engine_knots(pr->engine);
-  float terms[MI_COST_NTERMS];
-  pr->st.best_cost = mi_rollout_trajectory_terms(pr->rollout, knots, pr->qs, pr->qds, terms);
-  for (int i = 0; i < MI_COST_NTERMS; i++) pr->st.cost_terms[i] = terms[i];
+  pr->st.best_cost = mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
+  pr->terms_due = true; /* its breakdown: mi_predictor_after_cycle */
   mi_predictor_plan *pl = &pr->plan;
   pl->npoints = H + 1;
   pl->ndof = n;
@@ -643,4 +639,26 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   handed_out(pr, now_ns);
   if (plan) *plan = pl;
   return MI_OK;
+}
+
+/* Off the plan's path: the node publishes the plan first. Both read what
+ * the cycle left: the rollout's state and goal and the engine's knots stay
+ * as they were until the next cycle. */
+void mi_predictor_after_cycle(mi_predictor *pr) {
+  if (pr->terms_due) {
+    float terms[MI_COST_NTERMS];
+    (void)mi_rollout_trajectory_terms(pr->rollout, mi_wm_engine_knots(pr->engine), NULL, NULL,
+                                      terms);
+    for (int i = 0; i < MI_COST_NTERMS; i++) pr->st.cost_terms[i] = terms[i];
+    pr->terms_due = false;
+  }
+  /* the learner's open-loop replay (milliseconds: every 25th cycle) */
+  if (pr->st.cycles % 25 == 1 && pr->st.cycles != pr->error_cycle) {
+    double e, ep;
+    pr->error_cycle = pr->st.cycles;
+    if (mi_wm_learner_prediction_error(pr->learner, 8, &e, &ep) == MI_OK && isfinite(e)) {
+      pr->st.prediction_error = e;
+      pr->st.prediction_error_prior = ep;
+    }
+  }
 }

@@ -158,7 +158,15 @@ mi_status mi_predictor_teleop(mi_predictor *pr, int64_t stamp_ns, const double v
  * @retval MI_ERR_RANGE    a value was not finite */
 mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan);
 
-/* The status after the last cycle. */
+/* The work of a cycle that does not hold up its plan: the cost breakdown
+ * of the plan (status cost_terms; sums to best_cost) and, after every 25th
+ * cycle, the learner's open-loop prediction error (an 8-start replay over
+ * learner.horizon: milliseconds). Call after publishing the cycle's plan
+ * and before reading the status; a second call before the next cycle does
+ * nothing. */
+void mi_predictor_after_cycle(mi_predictor *pr);
+
+/* The status after the last cycle (and mi_predictor_after_cycle). */
 void mi_predictor_get_status(const mi_predictor *pr, mi_predictor_status *out);
 
 /* Samples the estimator rejected, by reason (mi_wm_est_reject). */

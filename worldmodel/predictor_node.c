@@ -21,6 +21,8 @@ static const mi_param_def k_node_rows[] = {
               "reach: follow the goal's orientation too (else position only)"),
     MI_P_ENUM(S, start_task, "task.start", "none", "none|pick",
               "task at start: none (wait for rt/goal or rt/teleop/twist) or pick"),
+    MI_P_BOOL(S, on_joint_state, "planning.on_joint_state", "true",
+              "on the wall clock, start a cycle at the first joint state after its tick when they come at least twice a period (plans from a fresh sample); false: at the tick"),
     MI_P_INT(S, rt_priority, "planning.rt_priority", "0", 0, 99, NULL,
              "SCHED_FIFO priority of the planning thread (0: SCHED_OTHER); keep it below the controller's rt.priority"),
     MI_DDS_PARAM_ROWS(S, dds),
@@ -70,6 +72,8 @@ struct mi_pred_node {
   _Atomic uint64_t joint_states, part_poses, wrenches, zones, goals, twists;
   _Atomic uint64_t plans, statuses;
   int64_t js_stamp_ns; /* stamp of the last accepted joint state (executor thread) */
+  int64_t js_interval_ns; /* smoothed interval of the joint states' stamps (executor) */
+  bool cycle_due;         /* the timer ticked, the cycle waits for a joint state (executor) */
   _Atomic uint64_t est_rejected[MI_WM_EST_REJECT_COUNT]; /* the core's, by reason */
   /* outbound buffers, sized at create (executor thread only) */
   char *joint_names[MI_WM_MAX_DOF];
@@ -102,6 +106,8 @@ static uint64_t est_total(mi_pred_node *n) {
   return t;
 }
 
+static void run_cycle(mi_pred_node *n);
+
 static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_info *info,
                             void *user) {
   (void)info;
@@ -133,8 +139,16 @@ static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_in
     MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "joint_states rejected: %s", why);
     return;
   }
-  n->js_stamp_ns = stamp_or_now(n, &js->header); /* what the next cycle plans from */
+  int64_t stamp = stamp_or_now(n, &js->header);
+  if (n->js_stamp_ns > 0 && stamp > n->js_stamp_ns) {
+    /* the stream's interval (smoothed; a gap counts as one period at most) */
+    int64_t d = stamp - n->js_stamp_ns, cap = mi_ns_from_s(1.0 / n->p.core.rate_hz);
+    if (d > cap) d = cap;
+    n->js_interval_ns = n->js_interval_ns > 0 ? n->js_interval_ns + (d - n->js_interval_ns) / 8 : d;
+  }
+  n->js_stamp_ns = stamp; /* what the next cycle plans from */
   atomic_fetch_add(&n->joint_states, 1);
+  if (n->cycle_due) run_cycle(n);
   return;
 bad_names:
   atomic_fetch_add(&n->names_rejected, 1);
@@ -316,23 +330,48 @@ static void publish_status(mi_pred_node *n, int64_t now_ns) {
   if (MI_DDS_PUBLISH(n->status_pub, &m) == MI_OK) atomic_fetch_add(&n->statuses, 1);
 }
 
-/* one planning cycle on the node clock */
-static void on_cycle(mi_dds_timer *t, int64_t timer_now, void *user) {
-  (void)t;
-  (void)timer_now;
-  mi_pred_node *n = user;
+/* one planning cycle on the node clock: the plan out first, then what
+ * does not hold it up (the cost breakdown, the learner's replay), then the
+ * status */
+static void run_cycle(mi_pred_node *n) {
+  n->cycle_due = false;
   int64_t now = mi_dds_node_now(n->node);
   const mi_predictor_plan *plan = NULL;
   mi_status st = mi_predictor_cycle(n->pr, now, &plan);
+  if (st == MI_OK && plan) publish_plan(n, plan, now);
+  mi_predictor_after_cycle(n->pr);
   mi_predictor_status s;
   mi_predictor_get_status(n->pr, &s);
   if (st == MI_OK && plan) {
-    publish_plan(n, plan, now);
     if (plan->stop) MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "%s", s.reason);
   } else if (st != MI_ERR_STATE) {
     MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "no plan: %s", s.reason);
   }
   publish_status(n, now);
+}
+
+/* The planning timer. With planning.on_joint_state, when joint states come
+ * at least twice a period and the next one is due within half an interval
+ * more than usual, the cycle waits for it: it plans from a sample that is
+ * only its transport old instead of up to a sensor period. A slow or
+ * stopped stream, or a cycle still due at the next tick, runs at once (and
+ * says the input is stale). Never on sim time: a lockstep plant may wait
+ * for this cycle before it publishes the next sample, and its samples are
+ * no age in sim time anyway. */
+static void on_cycle(mi_dds_timer *t, int64_t timer_now, void *user) {
+  (void)t;
+  (void)timer_now;
+  mi_pred_node *n = user;
+  int64_t now = mi_dds_node_now(n->node);
+  int64_t age = now - n->js_stamp_ns, iv = n->js_interval_ns;
+  int64_t period = mi_ns_from_s(1.0 / n->p.core.rate_hz);
+  bool wait = n->p.on_joint_state && !n->p.dds.use_sim_time && !n->cycle_due &&
+              n->js_stamp_ns > 0 && iv > 0 &&
+              2 * iv <= period && age > 0 && 2 * age < 3 * iv;
+  if (wait)
+    n->cycle_due = true;
+  else
+    run_cycle(n);
 }
 
 /* ---- lifecycle ---- */

@@ -58,6 +58,7 @@ typedef struct mi_pred_node_params {
   mi_dds_params dds;        /* dds.domain_id, dds.config, use_sim_time */
   bool goal_orientation;    /* task.goal_orientation: reach the goal's orientation too */
   int start_task;           /* task.start: 0 none, 1 pick */
+  bool on_joint_state;      /* planning.on_joint_state: a cycle starts at the first joint state after its tick */
   int64_t rt_priority;      /* planning.rt_priority: SCHED_FIFO of the planning thread, 0 off */
 } mi_pred_node_params;
 

@@ -1,5 +1,5 @@
 /* tests/integration/test_predictor_node.c - `mirai node predictor` as a
- * process of its own over the loopback DDS default (domains 94, 95), fed by
+ * process of its own over the loopback DDS default (domains 94-97), fed by
  * a scripted plant in this process on sim time (it publishes rt/clock and
  * rt/joint_states, and waits for the predictor's status at every planning
  * period):
@@ -11,7 +11,11 @@
  *    order and a jump by the estimator (status.samples_rejected = 5, and the
  *    node's exit summary says which);
  *  - joint states stop: no plan is published and the status says why;
- *  - SIGINT ends it cleanly (exit 0). */
+ *  - SIGINT ends it cleanly (exit 0);
+ *  - on the wall clock (domains 96, 97), with joint states every 7 ms, a
+ *    cycle waits for the next one after its tick (planning.on_joint_state):
+ *    the median age of a plan's state at arrival is well under the 3.5 ms of
+ *    planning at the tick. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -155,6 +159,16 @@ static void step(plant *pl) {
   }
 }
 
+/* a reach goal in front of the arm */
+static mi_msg_pose_stamped reach_goal(void) {
+  mi_msg_pose_stamped g;
+  mi_msg_init(MI_MSG_POSE_STAMPED, &g);
+  g.header.frame_id = "world";
+  g.pose.position.x = 0.4;
+  g.pose.position.z = 0.8;
+  return g;
+}
+
 static void test_process(void **state) {
   (void)state;
   const int domain = 94;
@@ -193,11 +207,7 @@ static void test_process(void **state) {
   assert_int_equal(mi_dds_pub_wait_matched(goal, 1, 20 * MI_NS_PER_S), MI_OK);
   assert_int_equal(mi_dds_sub_wait_matched(plan_sub, 1, 20 * MI_NS_PER_S), MI_OK);
 
-  mi_msg_pose_stamped g;
-  mi_msg_init(MI_MSG_POSE_STAMPED, &g);
-  g.header.frame_id = "world";
-  g.pose.position.x = 0.4;
-  g.pose.position.z = 0.8;
+  mi_msg_pose_stamped g = reach_goal();
   assert_int_equal(MI_DDS_PUBLISH(goal, &g), MI_OK);
   (void)mi_dds_pub_wait_acked(goal, 1 * MI_NS_PER_S);
 
@@ -267,10 +277,93 @@ static void test_process(void **state) {
   mi_dds_node_destroy(pl.n);
 }
 
+/* ---- on the wall clock: cycles start at a fresh joint state ---- */
+
+typedef struct ages {
+  mi_dds_node *n;
+  int64_t age_ns[512]; /* plan arrival - the stamp of the state it planned from */
+  int nplans;
+} ages;
+
+static void on_plan_age(const mi_msg_joint_trajectory *m, const mi_dds_sample_info *info,
+                        void *user) {
+  (void)info;
+  ages *a = user;
+  if (a->nplans < (int)(sizeof a->age_ns / sizeof a->age_ns[0]))
+    a->age_ns[a->nplans++] = mi_dds_node_now(a->n) - mi_msg_time_to_ns(&m->header.stamp);
+}
+MI_DDS_TYPED_CB(on_plan_age, mi_msg_joint_trajectory);
+
+static int cmp_i64(const void *x, const void *y) {
+  int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* the median age of the plans while joint states come every 7 ms for 3 s */
+static double median_plan_age_ms(int domain, bool on_joint_state) {
+  char dom[32], mode[48];
+  snprintf(dom, sizeof dom, "dds.domain_id:=%d", domain);
+  snprintf(mode, sizeof mode, "planning.on_joint_state:=%s", on_joint_state ? "true" : "false");
+  char *argv[] = {"mirai", "node", "predictor", "-p", "model.urdf:=tests/data/wm_arm7.urdf",
+                  "-p", dom, "-p", mode, "-p", "planner.K:=64", "-p", "planner.H:=16",
+                  "-p", "planner.threads:=1", NULL};
+  int fd;
+  pid_t pid = start(argv, &fd);
+  static ages a;
+  memset(&a, 0, sizeof a);
+  a.n = mi_test_node("plant", domain);
+  mi_dds_pub *js, *goal;
+  assert_int_equal(mi_dds_pub_create_std(a.n, MI_TOPIC_JOINT_STATES, &js), MI_OK);
+  assert_int_equal(mi_dds_pub_create_std(a.n, MI_TOPIC_GOAL, &goal), MI_OK);
+  mi_dds_sub_opts so = {.on_sample = on_plan_age__mi_cb, .user = &a};
+  mi_dds_sub *plans;
+  assert_int_equal(mi_dds_sub_create_std(a.n, MI_TOPIC_PLAN, &so, &plans), MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(js, 1, 20 * MI_NS_PER_S), MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(goal, 1, 20 * MI_NS_PER_S), MI_OK);
+  assert_int_equal(mi_dds_sub_wait_matched(plans, 1, 20 * MI_NS_PER_S), MI_OK);
+  mi_msg_pose_stamped g = reach_goal();
+  static const char *const jn[7] = {"joint1", "joint2", "joint3", "joint4",
+                                    "joint5", "joint6", "joint7"};
+  const double q0[7] = {0, -0.3, 0, -2.0, 0, 1.8, 0.8}, qd[7] = {0};
+  int64_t end = mi_clock_mono_ns() + 3 * MI_NS_PER_S, next = mi_clock_mono_ns();
+  for (int k = 0; mi_clock_mono_ns() < end; k++) {
+    if (k % 25 == 0) assert_int_equal(MI_DDS_PUBLISH(goal, &g), MI_OK); /* volatile: again */
+    mi_msg_joint_state m;
+    mi_msg_init(MI_MSG_JOINT_STATE, &m);
+    m.header.stamp = mi_msg_time_from_ns(mi_dds_node_now(a.n));
+    m.name = MI_MSG_SEQ(__typeof__(m.name), (char **)jn, 7);
+    m.position = MI_MSG_SEQ(dds_sequence_double, (double *)q0, 7);
+    m.velocity = MI_MSG_SEQ(dds_sequence_double, (double *)qd, 7);
+    assert_int_equal(MI_DDS_PUBLISH(js, &m), MI_OK);
+    next += 7 * MS; /* against the 20 ms ticks: every phase in turn */
+    while (mi_clock_mono_ns() < next) mi_dds_spin_once(a.n, next - mi_clock_mono_ns());
+  }
+  kill(pid, SIGINT);
+  static char out[1 << 16];
+  assert_int_equal(finish(pid, fd, out, sizeof out), 0);
+  mi_dds_node_destroy(a.n);
+  if (a.nplans < 40) fail_msg("%d plans in 3 s (on_joint_state %d)", a.nplans, on_joint_state);
+  qsort(a.age_ns, (size_t)a.nplans, sizeof a.age_ns[0], cmp_i64);
+  return (double)a.age_ns[a.nplans / 2] / 1e6;
+}
+
+/* With joint states every 7 ms and a plan every 20 ms, a cycle at its tick
+ * plans from a sample 0-7 ms old (3.5 ms at the median); waiting for
+ * the next sample makes it only its transport old. */
+static void test_fresh_state(void **state) {
+  (void)state;
+  double on = median_plan_age_ms(96, true), off = median_plan_age_ms(97, false);
+  printf("median plan age at arrival: %.2f ms planning from the next joint state, %.2f ms "
+         "at the tick\n",
+         on, off);
+  assert_true(on + 1.5 < off);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_help_and_errors),
       cmocka_unit_test(test_process),
+      cmocka_unit_test(test_fresh_state),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,6 +208,19 @@ static void test_stale_joint_states(void **state) {
   assert_int_equal(mi_predictor_joint_state(pr, 1000 * MS, 1000 * MS, q, qd, NULL, NULL, 0), MI_OK);
   assert_int_equal(mi_predictor_cycle(pr, 1010 * MS, &plan), MI_OK);
   assert_non_null(plan);
+  /* the plan's cost breakdown comes after it, off its path: none yet, then
+   * terms that add up to the plan's cost */
+  mi_predictor_get_status(pr, &st);
+  for (int i = 0; i < MI_COST_NTERMS; i++) assert_true(isnan(st.cost_terms[i]));
+  mi_predictor_after_cycle(pr);
+  mi_predictor_get_status(pr, &st);
+  double sum = 0.0;
+  for (int i = 0; i < MI_COST_NTERMS; i++) {
+    assert_true(isfinite(st.cost_terms[i]));
+    sum += st.cost_terms[i];
+  }
+  assert_true(isfinite(st.best_cost) && st.best_cost > 0.0);
+  assert_float_equal(sum, st.best_cost, 1e-4 * st.best_cost);
   /* 300 ms later, nothing new: no plan, and the status says why */
   assert_int_equal(mi_predictor_cycle(pr, 1300 * MS, &plan), MI_ERR_STALE);
   assert_null(plan);
