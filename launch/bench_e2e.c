@@ -18,8 +18,11 @@
  * loop's phase and step, to the return of the rt/joint_commands write. The
  * peer of this benchmark is the target itself, plan period + 2 ms: a plan
  * is followed for one period, everything else should fit in 2 ms.
- * A second line on stderr says where the time goes (solve time from
- * rt/planner/status, the controller's own state-to-command latency).
+ * A second line on stderr says where the time goes: solve time from
+ * rt/planner/status; each plan's age when it reaches this process (now -
+ * its stamp: the sensor sample's transport, the wait for a cycle, the
+ * solve, the plan's transport); the controller's own state-to-command
+ * latency.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +61,11 @@ typedef struct e2e_mon {
   double solve[SOLVE_MAX];
   size_t n_solve;
   uint64_t plans_published, plans_rejected;
+  /* each plan's age when it reached this process (now - header.stamp, the
+   * joint state it was planned from): sensor to plan at a subscriber */
+  mi_dds_node *node;
+  double plan_age[SOLVE_MAX];
+  size_t n_plan_age;
 } e2e_mon;
 
 static void on_ctrl(const mi_msg_controller_status *s, const mi_dds_sample_info *info, void *user) {
@@ -86,7 +94,18 @@ static void on_planner(const mi_msg_planner_status *s, const mi_dds_sample_info 
   pthread_mutex_unlock(&m->mu);
 }
 
+static void on_plan(const mi_msg_joint_trajectory *t, const mi_dds_sample_info *info,
+                    void *user) {
+  (void)info;
+  e2e_mon *m = user;
+  double age = mi_s_from_ns(mi_dds_node_now(m->node) - mi_msg_time_to_ns(&t->header.stamp));
+  pthread_mutex_lock(&m->mu);
+  if (m->n_plan_age < SOLVE_MAX) m->plan_age[m->n_plan_age++] = age;
+  pthread_mutex_unlock(&m->mu);
+}
+
 MI_DDS_TYPED_CB(on_ctrl, mi_msg_controller_status);
+MI_DDS_TYPED_CB(on_plan, mi_msg_joint_trajectory);
 MI_DDS_TYPED_CB(on_planner, mi_msg_planner_status);
 
 static void *spin_main(void *arg) {
@@ -247,13 +266,16 @@ int mi_bench_e2e(int argc, char **argv) {
     return MI_EXIT_FAIL;
   }
   mi_dds_sub_opts so = {.on_sample = on_ctrl__mi_cb, .user = &m};
-  mi_dds_sub *s1, *s2;
+  mi_dds_sub *s1, *s2, *s3;
+  m.node = node;
   int rc = MI_EXIT_FAIL;
   pthread_t th;
   bool spinning = false;
   if (mi_dds_sub_create_std(node, MI_TOPIC_CONTROLLER_STATUS, &so, &s1) != MI_OK) goto out;
   so.on_sample = on_planner__mi_cb;
   if (mi_dds_sub_create_std(node, MI_TOPIC_PLANNER_STATUS, &so, &s2) != MI_OK) goto out;
+  so.on_sample = on_plan__mi_cb;
+  if (mi_dds_sub_create_std(node, MI_TOPIC_PLAN, &so, &s3) != MI_OK) goto out;
   if (pthread_create(&th, NULL, spin_main, node) != 0) goto out;
   spinning = true;
   mi_dds_install_signal_handlers();
@@ -295,6 +317,9 @@ stop:
   mi_stats_sort(m.solve, m.n_solve);
   double solve50 = mi_stats_pct_sorted(m.solve, m.n_solve, 50) * 1e3;
   double solve99 = mi_stats_pct_sorted(m.solve, m.n_solve, 99) * 1e3;
+  mi_stats_sort(m.plan_age, m.n_plan_age);
+  double age50 = mi_stats_pct_sorted(m.plan_age, m.n_plan_age, 50) * 1e3;
+  double age99 = mi_stats_pct_sorted(m.plan_age, m.n_plan_age, 99) * 1e3;
   double lat[4];
   for (int i = 0; i < 4; i++) lat[i] = m.lat[i] > 0 ? m.lat[i] * 1e3 : NAN;
   uint64_t commands = m.commands, misses = m.misses, plans = m.plans_published,
@@ -312,10 +337,10 @@ stop:
          lat[1], period_ms);
   fprintf(stderr,
           "  target p99 <= %.1f ms: %s; state_to_command_p50_ms=%.3f p99_ms=%.3f "
-          "solve_p50_ms=%.2f solve_p99_ms=%.2f plans=%llu rejected=%llu commands=%llu "
-          "deadline_misses=%llu\n",
+          "solve_p50_ms=%.2f solve_p99_ms=%.2f plan_age_at_arrival_p50_ms=%.2f p99_ms=%.2f "
+          "plans=%llu rejected=%llu commands=%llu deadline_misses=%llu\n",
           period_ms + 2.0, lat[1] <= period_ms + 2.0 ? "met" : "missed", lat[2], lat[3], solve50,
-          solve99, (unsigned long long)plans, (unsigned long long)rejected,
+          solve99, age50, age99, (unsigned long long)plans, (unsigned long long)rejected,
           (unsigned long long)commands, (unsigned long long)misses);
   fflush(stdout);
 
