@@ -71,6 +71,7 @@ typedef struct episode_result {
   double t_end_s;
   double closest_m; /* closest tool point to the part's grasp point */
   uint64_t plans, rejected;
+  uint64_t refused; /* plans the predictor did not publish (exact check, not finite) */
   char reason[160];
 } episode_result;
 
@@ -200,6 +201,7 @@ static mi_status run_episode(bench_ctx *b, uint64_t seed, uint32_t e, episode_re
     mi_predictor_status ps2;
     mi_predictor_get_status(pr, &ps2);
     snprintf(res->reason, sizeof res->reason, "%s", ps2.reason);
+    res->refused = ps2.plans_rejected;
   }
   st = MI_OK;
 out:
@@ -292,23 +294,28 @@ int mi_bench_tasks(int argc, char **argv) {
 
   mi_log_set_level(MI_LOG_WARN);
   long success = 0;
-  unsigned long long collisions = 0;
+  unsigned long long collisions = 0, plans = 0, refused = 0;
   int64_t w0 = mi_clock_mono_ns();
   for (long e = 0; e < episodes; e++) {
     episode_result r;
     if (run_episode(b, seed, (uint32_t)e, &r) != MI_OK) goto done;
     success += r.picked;
     collisions += r.collisions;
+    plans += r.plans;
+    refused += r.refused;
     fprintf(stderr,
             "episode %ld: %s at %.2f s, collisions %llu, closest %.3f m, too fast %llu, plans %llu"
-            "%s%s\n",
+            " (%llu refused)%s%s\n",
             e, r.picked ? "picked" : r.missed ? "MISSED" : "TIMEOUT", r.t_end_s,
             (unsigned long long)r.collisions, r.closest_m, (unsigned long long)r.too_fast,
-            (unsigned long long)r.plans, r.picked ? "" : ", last reason: ",
+            (unsigned long long)r.plans, (unsigned long long)r.refused,
+            r.picked ? "" : ", last reason: ",
             r.picked ? "" : (r.reason[0] ? r.reason : "-"));
   }
-  fprintf(stderr, "bench tasks: %ld episodes in %.1f s wall\n", episodes,
-          mi_s_from_ns(mi_clock_mono_ns() - w0));
+  fprintf(stderr,
+          "bench tasks: %ld episodes in %.1f s wall; %llu plans published, %llu refused by the "
+          "predictor (the exact check, or a value not finite)\n",
+          episodes, mi_s_from_ns(mi_clock_mono_ns() - w0), plans, refused);
   printf("bench tasks episodes=%ld success=%ld collisions=%llu\n", episodes, success, collisions);
   rc = 0;
 done:

@@ -21,3 +21,13 @@ mirai_add_test(NAME test_launch_cell_sim
   LABELS integration
   TIMEOUT 120)
 add_dependencies(test_launch_cell_sim mirai)
+
+# the two cell benchmarks still run and print their lines (figures: README)
+add_test(NAME bench_tasks_smoke COMMAND mirai bench tasks --episodes 2
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(bench_tasks_smoke PROPERTIES LABELS integration TIMEOUT 120
+  PASS_REGULAR_EXPRESSION "bench tasks episodes=2 success=2 collisions=0")
+add_test(NAME bench_e2e_smoke COMMAND mirai bench e2e --seconds 3 --domain 138
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(bench_e2e_smoke PROPERTIES LABELS integration TIMEOUT 60
+  PASS_REGULAR_EXPRESSION "bench e2e latency_p50_ms=[0-9.]+ latency_p99_ms=[0-9.]+ plan_period_ms=20\\.0")
