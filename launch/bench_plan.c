@@ -23,8 +23,9 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: mirai bench plan [--planner mppi|cem|ps] [--K N] [--H N] [--threads N]\n"
           "                        [--urdf FILE] [--cell FILE] [--seconds S] [--substeps N]\n"
-          "                        [--backend auto|cpu|cuda]\n"
-          "defaults: mppi, K 1024, H 32, all cores, tests/data/wm_arm7.urdf, 3 s\n");
+          "                        [--backend auto|cpu|cuda] [--lanes 4|8|16]\n"
+          "defaults: mppi, K 1024, H 32, all cores, tests/data/wm_arm7.urdf, 3 s,\n"
+          "the widest SIMD kernels the CPU has (--lanes caps them)\n");
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out) {
@@ -38,7 +39,7 @@ static int parse_int(const char *s, long lo, long hi, long *out) {
 
 int mi_bench_plan(int argc, char **argv) {
   const char *urdf = "tests/data/wm_arm7.urdf", *cell = NULL, *planner = "mppi";
-  long K = 1024, H = 32, threads = 0, substeps = -1;
+  long K = 1024, H = 32, threads = 0, substeps = -1, lanes = 16;
   double seconds = 3.0;
   const char *backend_arg = NULL; /* --backend (engineer `cuda`) */
   for (int i = 1; i < argc; i++) {
@@ -57,6 +58,8 @@ int mi_bench_plan(int argc, char **argv) {
     else if (!bad && !strcmp(a, "--cell")) cell = v;
     else if (!bad && !strcmp(a, "--seconds")) seconds = atof(v);
     else if (!bad && !strcmp(a, "--backend")) backend_arg = v;
+    else if (!bad && !strcmp(a, "--lanes"))
+      bad = parse_int(v, 4, 16, &lanes) || (lanes != 4 && lanes != 8 && lanes != 16);
     else bad = 1;
     if (bad) {
       fprintf(stderr, "mirai bench plan: bad argument '%s'\n", a);
@@ -65,6 +68,7 @@ int mi_bench_plan(int argc, char **argv) {
     }
     i++;
   }
+  mi_wm_simd_max_lanes((int)lanes);
   char err[512];
   mi_planner_params pp;
   if (mi_planner_params_defaults(&pp, err, sizeof err) != MI_OK) {

@@ -47,6 +47,8 @@ static int choose_width(void) {
  * 8-lane one, so blocks need only start at multiples of 8 */
 int mi_wm_simd_lanes(void) { return choose_width() >= 8 ? 8 : 4; }
 
+int mi_wm_simd_width(void) { return choose_width(); }
+
 const char *mi_wm_simd_name(void) {
   int w = choose_width();
   if (w == 16) return "avx512";

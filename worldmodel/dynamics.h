@@ -105,6 +105,10 @@ void mi_wm_forward_soa(const mi_wm_dynf *d, const float *q, const float *qd, con
 int mi_wm_simd_lanes(void);
 const char *mi_wm_simd_name(void);
 
+/* The widest group a kernel runs at once here: 16 (AVX-512 F/VL/DQ), 8
+ * (AVX2+FMA) or 4, after mi_wm_simd_max_lanes / mi_wm_simd_force_generic. */
+int mi_wm_simd_width(void);
+
 /* Force the portable kernel (4 lanes) even where AVX2 exists (tests);
  * off (0) allows every kernel again. */
 void mi_wm_simd_force_generic(int on);

@@ -115,23 +115,46 @@ MI_WM_FN void MI_WM_N(mi_wm_joint_pose)(const MI_WM_DYN *d, int i, T q, M3 *R, V
   }
 }
 
-/* Forward kinematics: world pose of every body (R[i] body axes in world,
- * row-major; p[i] origin in world). */
-MI_WM_FN void MI_WM_N(mi_wm_fk)(const MI_WM_DYN *d, const T *q, M3 *R, V3 *p) {
+/* The pose of every body in its parent (mi_wm_joint_pose for i < ndof):
+ * what mi_wm_fk composes and mi_wm_aba_local consumes, so that a caller
+ * needing both at one q (the rollout's tracking law and step) computes the
+ * sines and cosines once. */
+MI_WM_FN void MI_WM_N(mi_wm_joint_poses)(const MI_WM_DYN *d, const T *q, M3 *Rl, V3 *pl) {
+  for (int i = 0; i < d->ndof; i++) MI_WM_N(mi_wm_joint_pose)(d, i, q[i], &Rl[i], &pl[i]);
+}
+
+/* World poses from the bodies' poses in their parents (Rl, pl from
+ * mi_wm_joint_poses): R[i] body axes in world, row-major; p[i] origin in
+ * world. */
+MI_WM_FN void MI_WM_N(mi_wm_fk_local)(const MI_WM_DYN *d, const M3 *Rl, const V3 *pl, M3 *R,
+                                      V3 *p) {
   for (int i = 0; i < d->ndof; i++) {
-    M3 Rl;
-    V3 pl;
-    MI_WM_N(mi_wm_joint_pose)(d, i, q[i], &Rl, &pl);
     int par = d->parent[i];
     if (par < 0) {
-      R[i] = Rl;
-      p[i] = pl;
+      R[i] = Rl[i];
+      p[i] = pl[i];
     } else {
-      MI_WM_N(mi_wm_m3_mul)(&R[par], &Rl, &R[i]);
-      p[i] = MI_WM_N(mi_wm_v3_add)(p[par], MI_WM_N(mi_wm_m3_mulv)(&R[par], pl));
+      MI_WM_N(mi_wm_m3_mul)(&R[par], &Rl[i], &R[i]);
+      p[i] = MI_WM_N(mi_wm_v3_add)(p[par], MI_WM_N(mi_wm_m3_mulv)(&R[par], pl[i]));
     }
   }
 }
+
+/* Forward kinematics: world pose of every body (R[i] body axes in world,
+ * row-major; p[i] origin in world). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+MI_WM_FN void MI_WM_N(mi_wm_fk)(const MI_WM_DYN *d, const T *q, M3 *R, V3 *p) {
+  M3 Rl[MI_WM_MAX_DOF];
+  V3 pl[MI_WM_MAX_DOF];
+  MI_WM_N(mi_wm_joint_poses)(d, q, Rl, pl);
+  MI_WM_N(mi_wm_fk_local)(d, Rl, pl, R, p);
+}
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#pragma GCC diagnostic pop
+#endif
 
 /* World positions of the collision spheres, structure of arrays: xyz[3*s],
  * xyz[3*s+1], xyz[3*s+2] for sphere s. R, p from mi_wm_fk. */
@@ -201,11 +224,10 @@ MI_WM_FN void MI_WM_N(mi_wm_sy_rot)(const M3 *R, const SY *a, SY *r) {
  * A spatial inertia is kept as [[A, B], [B^T, D]] (force (n, f) from motion
  * (w, v)) with A and D symmetric: 21 numbers, not 36. The joint axis is the
  * body's +z, so the velocity-product terms c have no z part and the joint's
- * column of the inertia is a plain column (no multiply). */
-MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, const T *tau,
-                                 S h_implicit, T *qdd) {
-  M3 R[MI_WM_MAX_DOF];
-  V3 p[MI_WM_MAX_DOF];
+ * column of the inertia is a plain column (no multiply). R, p: the joint
+ * transforms at the state's positions (mi_wm_joint_poses). */
+MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3 *p,
+                                       const T *qd, const T *tau, S h_implicit, T *qdd) {
   V3 vw[MI_WM_MAX_DOF], vl[MI_WM_MAX_DOF]; /* body velocity (angular, linear) */
   T cwx[MI_WM_MAX_DOF], cwy[MI_WM_MAX_DOF]; /* velocity-product acceleration c = v x S qd: */
   T clx[MI_WM_MAX_DOF], cly[MI_WM_MAX_DOF]; /* its z parts are zero */
@@ -217,9 +239,8 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
   const int n = d->ndof;
   const T zero = MI_WM_C(0);
 
-  /* pass 1, outward: joint transforms, velocities, rigid-body inertias, bias forces */
+  /* pass 1, outward: velocities, rigid-body inertias, bias forces */
   for (int i = 0; i < n; i++) {
-    MI_WM_N(mi_wm_joint_pose)(d, i, q[i], &R[i], &p[i]);
     V3 w, v;
     int par = d->parent[i];
     if (par < 0) {
@@ -413,6 +434,24 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
     al[i] = l;
   }
 }
+/* Articulated-body forward dynamics at joint positions q (see
+ * mi_wm_aba_local, which takes the joint transforms of mi_wm_joint_poses).
+ * GCC cannot see that the transforms of bodies ndof..MAX are never read. */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, const T *tau,
+                                 S h_implicit, T *qdd) {
+  M3 R[MI_WM_MAX_DOF];
+  V3 p[MI_WM_MAX_DOF];
+  MI_WM_N(mi_wm_joint_poses)(d, q, R, p);
+  MI_WM_N(mi_wm_aba_local)(d, R, p, qd, tau, h_implicit, qdd);
+}
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#pragma GCC diagnostic pop
+#endif
+
 /* Generalized force on each joint: the command clamped to the torque limit,
  * minus damping and smooth Coulomb friction
  *   tau_f = -friction * clamp(qd / friction_vel, -1, 1). */

@@ -10,11 +10,6 @@
 #include "worldmodel/rollout_law.h"
 #include "worldmodel/rollout_priv.h"
 
-/* per-worker scratch: one block of candidates, structure of arrays */
-typedef struct rollout_ws {
-  float *q, *qd, *tau, *qref; /* ndof x block each */
-} rollout_ws;
-
 struct mi_rollout {
   const mi_model *m;
   const mi_wm_dynf *d; /* = &dyn */
@@ -40,7 +35,9 @@ struct mi_rollout {
   /* moving spheres (on a body): indices into dynf's spheres */
   int moving[MI_WM_MAX_SPHERES];
   int nmoving;
-  rollout_ws *ws;
+  /* the spline's taps at the end of each step (the same for every candidate) */
+  int (*spline_idx)[4];
+  float (*spline_w)[4];
   mi_rollout_cost_ctx cctx; /* for the lane kernels; obstacles refreshed by the setters */
 };
 
@@ -146,17 +143,13 @@ mi_status mi_rollout_create(const mi_model *m, const mi_planner_params *pp, int 
   for (int s = 0; s < r->d->nsphere; s++)
     if (r->d->sphere_body[s] >= 0) r->moving[r->nmoving++] = s;
   fill_cost_ctx(r);
-  /* per-worker scratch */
-  r->ws = calloc((size_t)workers, sizeof *r->ws);
-  if (!r->ws) goto fail;
-  size_t sz = (size_t)n * (size_t)block * sizeof(float);
-  for (int i = 0; i < workers; i++) {
-    rollout_ws *w = &r->ws[i];
-    w->q = aligned_alloc(64, (sz + 63) & ~(size_t)63);
-    w->qd = aligned_alloc(64, (sz + 63) & ~(size_t)63);
-    w->tau = aligned_alloc(64, (sz + 63) & ~(size_t)63);
-    w->qref = aligned_alloc(64, (sz + 63) & ~(size_t)63);
-    if (!w->q || !w->qd || !w->tau || !w->qref) goto fail;
+  /* the references of step t: the spline at the end of the step */
+  r->spline_idx = calloc((size_t)r->H, sizeof *r->spline_idx);
+  r->spline_w = calloc((size_t)r->H, sizeof *r->spline_w);
+  if (!r->spline_idx || !r->spline_w) goto fail;
+  for (int t = 0; t < r->H; t++) {
+    float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
+    mi_spline_weights(r->nk, r->spline, s, r->spline_idx[t], r->spline_w[t]);
   }
   *out = r;
   return MI_OK;
@@ -167,14 +160,8 @@ fail:
 
 void mi_rollout_destroy(mi_rollout *r) {
   if (!r) return;
-  if (r->ws)
-    for (int i = 0; i < r->workers; i++) {
-      free(r->ws[i].q);
-      free(r->ws[i].qd);
-      free(r->ws[i].tau);
-      free(r->ws[i].qref);
-    }
-  free(r->ws);
+  free(r->spline_idx);
+  free(r->spline_w);
   free(r);
 }
 
@@ -305,69 +292,44 @@ static float stage_cost(const mi_rollout *r, const float *goal, const float *q, 
 }
 
 
-/* a block of candidates through the batch dynamics (mi_planner_eval_fn) */
+static float trajectory(const mi_rollout *r, const float *knots, float *q_out, float *qd_out,
+                        float *terms);
+
+/* a block of candidates through the batch dynamics (mi_planner_eval_fn):
+ * whole groups of SIMD lanes run the horizon in the fused lane kernels
+ * (rollout_lanes.h), the tail one candidate at a time in the scalar path */
 static void rollout_eval(void *self, const float *U, int k0, int nc, float *cost, int worker) {
   (void)k0;
+  (void)worker;
   mi_rollout *r = self;
-  rollout_ws *ws = &r->ws[worker];
-  const int n = r->n, B = r->block, kn = r->nk * n;
-  const float *q0 = r->q0, *qd0 = r->qd0;
-  for (int j = 0; j < n; j++)
-    for (int k = 0; k < nc; k++) {
-      ws->q[j * B + k] = q0[j];
-      ws->qd[j * B + k] = qd0[j];
-    }
+  const int n = r->n, kn = r->nk * n;
   for (int k = 0; k < nc; k++) cost[k] = r->w.smooth * mi_cost_smooth(U + (size_t)k * kn, r->nk, n);
-  for (int t = 0; t < r->H; t++) {
-    /* the references at the end of this step */
-    float s = (float)(t + 1) / (float)r->H * (float)(r->nk - 1);
-    int idx[4];
-    float sw[4];
-    mi_spline_weights(r->nk, r->spline, s, idx, sw);
-    for (int k = 0; k < nc; k++) {
-      const float *u = U + (size_t)k * kn;
-      const float *u0 = u + idx[0] * n, *u1 = u + idx[1] * n, *u2 = u + idx[2] * n,
-                  *u3 = u + idx[3] * n;
-      for (int j = 0; j < n; j++)
-        ws->qref[j * B + k] = sw[0] * u0[j] + sw[1] * u1[j] + sw[2] * u2[j] + sw[3] * u3[j];
-    }
-    for (int sub = 0; sub < r->nsub; sub++) {
-      int k = 0;
+  mi_rollout_horizon hz = {.cost = &r->cctx,
+                           .kp = r->kp,
+                           .tmax = r->tmax,
+                           .gravity = r->gravity,
+                           .q0 = r->q0,
+                           .qd0 = r->qd0,
+                           .H = r->H,
+                           .nsub = r->nsub,
+                           .knots = r->nk,
+                           .dt = r->dt,
+                           .h = r->h,
+                           .spline_idx = (const int(*)[4])r->spline_idx,
+                           .spline_w = (const float(*)[4])r->spline_w,
+                           .goal_p = r->goal_p,
+                           .goal_v = r->goal_v};
+  int k = 0;
 #ifdef MI_WM_HAVE_AVX2_KERNEL
-      if (mi_wm_simd_lanes() == 8)
-        k = mi_rollout_track_lanes_v8(r->d, r->kp, r->tmax, r->gravity, ws->q, ws->qref,
-                                      ws->tau, B, nc);
-      else
+  const int width = mi_wm_simd_width();
+  if (width >= 8) {
+    if (width == 16) k = mi_rollout_horizon_lanes_v16(&hz, U, k, nc, cost);
+    k = mi_rollout_horizon_lanes_v8(&hz, U, k, nc, cost);
+  } else
 #endif
-        k = mi_rollout_track_lanes_v4(r->d, r->kp, r->tmax, r->gravity, ws->q, ws->qref,
-                                      ws->tau, B, nc);
-      for (; k < nc; k++) {
-        float qk[MI_WM_MAX_DOF], rk[MI_WM_MAX_DOF], tk[MI_WM_MAX_DOF];
-        for (int j = 0; j < n; j++) {
-          qk[j] = ws->q[j * B + k];
-          rk[j] = ws->qref[j * B + k];
-        }
-        mi_rollout_track_f(r->d, r->kp, r->tmax, r->gravity, qk, rk, tk);
-        for (int j = 0; j < n; j++) ws->tau[j * B + k] = tk[j];
-      }
-      mi_wm_step_soa(r->d, ws->q, ws->qd, ws->tau, (size_t)B, 0, nc, r->h, 1);
-    }
-    int terminal = t == r->H - 1;
-    float goal[3];
-    goal_at(r, t, goal);
-    int k = 0;
-#ifdef MI_WM_HAVE_AVX2_KERNEL
-    if (mi_wm_simd_lanes() == 8)
-      k = mi_rollout_cost_lanes_v8(&r->cctx, goal, ws->q, ws->qd, ws->tau, B, nc, terminal,
-                                   cost);
-    else
-#endif
-      k = mi_rollout_cost_lanes_v4(&r->cctx, goal, ws->q, ws->qd, ws->tau, B, nc, terminal,
-                                   cost);
-    for (; k < nc; k++)
-      cost[k] += stage_cost(r, goal, ws->q + k, ws->qd + k, ws->tau + k, B, terminal);
-  }
-  for (int k = 0; k < nc; k++)
+    k = mi_rollout_horizon_lanes_v4(&hz, U, k, nc, cost);
+  for (; k < nc; k++) cost[k] = trajectory(r, U + (size_t)k * kn, NULL, NULL, NULL);
+  for (k = 0; k < nc; k++)
     if (isnan(cost[k])) cost[k] = INFINITY;
 }
 

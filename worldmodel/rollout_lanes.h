@@ -1,9 +1,11 @@
-/* worldmodel/rollout_lanes.h - the rollout's stage cost over SIMD lanes (one
- * candidate per lane): forward kinematics from dynamics_tmpl.h and the cost
- * terms from cost_tmpl.h, both instantiated on a GCC vector of MI_RL_LANES
- * floats. Included once per ISA by rollout_simd.c (4 lanes, baseline) and
- * rollout_avx2.c (8 lanes, -mavx2 -mfma), which define MI_RL_LANES and
- * MI_RL_SUF. Not a public header. */
+/* worldmodel/rollout_lanes.h - the rollout over SIMD lanes (one candidate
+ * per lane): the step and forward kinematics from dynamics_tmpl.h, the
+ * tracking law from rollout_law_tmpl.h and the cost terms from
+ * cost_tmpl.h, all instantiated on a GCC vector of MI_RL_LANES floats, and
+ * the whole-horizon kernel that fuses them (mi_rollout_horizon_lanes).
+ * Included once per ISA by rollout_simd.c (4 lanes, baseline),
+ * rollout_avx2.c (8 lanes, -mavx2 -mfma) and rollout_avx512.c (16 lanes),
+ * which define MI_RL_LANES, MI_RL_SUF and MI_RL_DSUF. Not a public header. */
 #include <string.h>
 #if defined(__SSE__) || defined(__AVX__)
 #include <immintrin.h>
@@ -25,7 +27,9 @@
 #define VU DN(mi_wm_vu)
 
 static inline VF RL(rl_sqrt)(VF x) {
-#if MI_RL_LANES == 8 && defined(__AVX__)
+#if MI_RL_LANES == 16 && defined(__AVX512F__)
+  return (VF)_mm512_sqrt_ps((__m512)x);
+#elif MI_RL_LANES == 8 && defined(__AVX__)
   return (VF)_mm256_sqrt_ps((__m256)x);
 #elif MI_RL_LANES == 4 && defined(__SSE__)
   return (VF)_mm_sqrt_ps((__m128)x);
@@ -61,23 +65,18 @@ static inline VF RL(rl_abs)(VF x) {
 
 #define CN(name) RL_CAT_(name, MI_RL_SUF)
 
-int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float goal_p[3],
-                              const float *q, const float *qd,
-                              const float *tau, int stride, int nc, int terminal,
-                              float *cost) {
+/* the stage cost of a group of lanes at the end of a step: state qv, qdv,
+ * torques tv, world poses R, P of the bodies at qv (mi_wm_fk) */
+static inline VF RL(rl_stage)(const mi_rollout_cost_ctx *c, const float goal_p[3], const VF *qv,
+                              const VF *qdv, const VF *tv, const DN(mi_wm_m3) *R,
+                              const DN(mi_wm_v3) *P, int terminal) {
   const mi_wm_dynf *d = c->d;
   const mi_cost_weights *w = &c->w;
   const int n = d->ndof;
   const float tf = terminal ? w->terminal : 1.0f;
-  int k = 0;
-  for (; k + MI_RL_LANES <= nc; k += MI_RL_LANES) {
-    VF qv[MI_WM_MAX_DOF], qdv[MI_WM_MAX_DOF], tv[MI_WM_MAX_DOF];
-    DN(mi_wm_load)(qv, q, (size_t)stride, n, k);
-    DN(mi_wm_load)(qdv, qd, (size_t)stride, n, k);
-    DN(mi_wm_load)(tv, tau, (size_t)stride, n, k);
-    DN(mi_wm_m3) R[MI_WM_MAX_DOF], eR;
-    DN(mi_wm_v3) P[MI_WM_MAX_DOF], ep;
-    DN(mi_wm_fk)(d, qv, R, P);
+  {
+    DN(mi_wm_m3) eR;
+    DN(mi_wm_v3) ep;
     DN(mi_wm_ee)(d, R, P, &eR, &ep);
     VF pe[3] = {ep.x, ep.y, ep.z};
     VF s = tf * w->ee_pos * CN(mi_cost_ee_pos)(pe, goal_p);
@@ -109,6 +108,25 @@ int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float goal_p[3
         s = s + w->clearance * w->self * ss;
       }
     }
+    return s;
+  }
+}
+
+int RL(mi_rollout_cost_lanes)(const mi_rollout_cost_ctx *c, const float goal_p[3],
+                              const float *q, const float *qd,
+                              const float *tau, int stride, int nc, int terminal,
+                              float *cost) {
+  const int n = c->d->ndof;
+  int k = 0;
+  for (; k + MI_RL_LANES <= nc; k += MI_RL_LANES) {
+    VF qv[MI_WM_MAX_DOF], qdv[MI_WM_MAX_DOF], tv[MI_WM_MAX_DOF];
+    DN(mi_wm_load)(qv, q, (size_t)stride, n, k);
+    DN(mi_wm_load)(qdv, qd, (size_t)stride, n, k);
+    DN(mi_wm_load)(tv, tau, (size_t)stride, n, k);
+    DN(mi_wm_m3) R[MI_WM_MAX_DOF];
+    DN(mi_wm_v3) P[MI_WM_MAX_DOF];
+    DN(mi_wm_fk)(c->d, qv, R, P);
+    VF s = RL(rl_stage)(c, goal_p, qv, qdv, tv, R, P, terminal);
     VF acc;
     memcpy(&acc, cost + k, sizeof acc);
     acc = acc + s;
@@ -149,6 +167,70 @@ int RL(mi_rollout_track_lanes)(const mi_wm_dynf *d, const float *kp, const float
     DN(mi_wm_load)(rv, qref, (size_t)stride, n, k);
     CN(mi_rollout_track)(d, kp, tmax, gravity, qv, rv, tv);
     DN(mi_wm_store)(tv, tau, (size_t)stride, n, k);
+  }
+  return k;
+}
+
+/* The whole horizon of groups of lanes, one candidate per lane, kept in
+ * registers from the start state to the terminal cost. Per substep the
+ * joint transforms (sines, cosines, rotations) are computed once, at the
+ * substep's q, and serve both the gravity term of the tracking law (through
+ * the world poses) and the articulated-body pass; the transforms after the
+ * last substep of step t serve its stage cost and the first substep of
+ * step t + 1 (the same q). Same operations as the separate kernels
+ * (mi_rollout_track, mi_wm_step, the stage cost), so the same results up to
+ * float rounding of fused multiply-adds. */
+int RL(mi_rollout_horizon_lanes)(const mi_rollout_horizon *hz, const float *U, int k0, int nc,
+                                 float *cost) {
+  const mi_rollout_cost_ctx *c = hz->cost;
+  const mi_wm_dynf *d = c->d;
+  const int n = d->ndof, nk = hz->knots, kn = nk * n, nsub = hz->nsub, grav = hz->gravity;
+  const float h = hz->h;
+  int k = k0;
+  for (; k + MI_RL_LANES <= nc; k += MI_RL_LANES) {
+    /* the group's knots, lane by lane */
+    VF Uk[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+    for (int i = 0; i < kn; i++)
+      for (int l = 0; l < MI_RL_LANES; l++) Uk[i][l] = U[(size_t)(k + l) * (size_t)kn + (size_t)i];
+    VF q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF], qref[MI_WM_MAX_DOF], tau[MI_WM_MAX_DOF],
+        g[MI_WM_MAX_DOF], f[MI_WM_MAX_DOF], qdd[MI_WM_MAX_DOF];
+    for (int j = 0; j < n; j++) {
+      q[j] = DN(mi_wm_splat)(hz->q0[j]);
+      qd[j] = DN(mi_wm_splat)(hz->qd0[j]);
+      tau[j] = g[j] = DN(mi_wm_splat)(0.0f);
+    }
+    DN(mi_wm_m3) Rl[MI_WM_MAX_DOF], R[MI_WM_MAX_DOF];
+    DN(mi_wm_v3) pl[MI_WM_MAX_DOF], P[MI_WM_MAX_DOF];
+    DN(mi_wm_joint_poses)(d, q, Rl, pl);
+    if (grav) DN(mi_wm_fk_local)(d, Rl, pl, R, P);
+    VF acc;
+    memcpy(&acc, cost + k, sizeof acc);
+    for (int t = 0; t < hz->H; t++) {
+      /* the references at the end of this step */
+      const int *ix = hz->spline_idx[t];
+      const float *sw = hz->spline_w[t];
+      for (int j = 0; j < n; j++)
+        qref[j] = sw[0] * Uk[ix[0] * n + j] + sw[1] * Uk[ix[1] * n + j] +
+                  sw[2] * Uk[ix[2] * n + j] + sw[3] * Uk[ix[3] * n + j];
+      for (int sub = 0; sub < nsub; sub++) {
+        if (grav) CN(mi_rollout_gravity)(d, R, P, g);
+        CN(mi_rollout_track_g)(d, hz->kp, hz->tmax, q, qref, g, tau);
+        DN(mi_wm_joint_force)(d, qd, tau, f);
+        DN(mi_wm_aba_local)(d, Rl, pl, qd, f, h, qdd);
+        for (int j = 0; j < n; j++) {
+          qd[j] = qd[j] + h * qdd[j];
+          q[j] = q[j] + h * qd[j];
+        }
+        DN(mi_wm_joint_poses)(d, q, Rl, pl);
+        if (grav || sub == nsub - 1) DN(mi_wm_fk_local)(d, Rl, pl, R, P);
+      }
+      /* the goal at the end of step t */
+      const float ts = hz->dt * (float)(t + 1);
+      float goal[3];
+      for (int i = 0; i < 3; i++) goal[i] = hz->goal_p[i] + hz->goal_v[i] * ts;
+      acc = acc + RL(rl_stage)(c, goal, q, qd, tau, R, P, t == hz->H - 1);
+    }
+    memcpy(cost + k, &acc, sizeof acc);
   }
   return k;
 }

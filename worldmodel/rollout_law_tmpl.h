@@ -59,6 +59,18 @@ MI_RL_FN void MI_RL_NAME(mi_rollout_gravity)(const mi_wm_dynf *d, const MI_RL_M3
   }
 }
 
+/* The tracking torques from the gravity torques g at q (ndof values):
+ * clamp(kp (qref - q) + g, +-tmax). */
+MI_RL_FN void MI_RL_NAME(mi_rollout_track_g)(const mi_wm_dynf *d, const float *kp,
+                                             const float *tmax, const MI_RL_T *q,
+                                             const MI_RL_T *qref, const MI_RL_T *g,
+                                             MI_RL_T *tau) {
+  for (int j = 0; j < d->ndof; j++) {
+    MI_RL_T t = kp[j] * (qref[j] - q[j]) + g[j];
+    tau[j] = MI_RL_MIN(MI_RL_MAX(t, MI_RL_C(-tmax[j])), MI_RL_C(tmax[j]));
+  }
+}
+
 /* The tracking torques at state q toward references qref (ndof values):
  * clamp(kp (qref - q) + g(q), +-tmax), gravity term only when `gravity`. */
 MI_RL_FN void MI_RL_NAME(mi_rollout_track)(const mi_wm_dynf *d, const float *kp,
@@ -74,8 +86,5 @@ MI_RL_FN void MI_RL_NAME(mi_rollout_track)(const mi_wm_dynf *d, const float *kp,
   } else {
     for (int j = 0; j < n; j++) g[j] = MI_RL_C(0.0f);
   }
-  for (int j = 0; j < n; j++) {
-    MI_RL_T t = kp[j] * (qref[j] - q[j]) + g[j];
-    tau[j] = MI_RL_MIN(MI_RL_MAX(t, MI_RL_C(-tmax[j])), MI_RL_C(tmax[j]));
-  }
+  MI_RL_NAME(mi_rollout_track_g)(d, kp, tmax, q, qref, g, tau);
 }

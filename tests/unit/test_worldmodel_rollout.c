@@ -511,6 +511,56 @@ static void plan_cycles(int threads, float *out, int kn) {
   mi_pool_destroy(pool);
 }
 
+/* the fused whole-horizon lane kernels (16, 8 and 4 lanes) against the
+ * scalar path, with and without the gravity term and with one and four
+ * substeps (the joint transforms after a step serve its cost and the next
+ * step's first substep): 16 and 8 lanes bit-identical (blocks may mix
+ * them), every width within float rounding of the scalar trajectory */
+static void test_lane_widths_agree(void **state) {
+  (void)state;
+  enum { K = 56 }; /* 3 groups of 16 + one of 8 at width 16 */
+  for (int variant = 0; variant < 4; variant++) {
+    mi_planner_params pp = arm_params(MI_PLANNER_MPPI, K, 12);
+    pp.gravity_comp = variant & 1;
+    pp.substeps = variant & 2 ? 4 : 1;
+    mi_rollout *r = NULL;
+    assert_int_equal(mi_rollout_create(g_m, &pp, 1, K, &r), MI_OK);
+    const int n = mi_rollout_ndof(r), kn = (int)pp.knots * n;
+    float q0[MI_WM_MAX_DOF], goal_q[MI_WM_MAX_DOF], goal[3];
+    random_q(40 + (uint32_t)variant, q0);
+    random_q(50 + (uint32_t)variant, goal_q);
+    mi_rollout_ee_position(r, goal_q, goal);
+    mi_rollout_set_goal(r, goal, NULL);
+    float qd0[MI_WM_MAX_DOF] = {-0.3f, 0.2f, 0.1f, 0.4f, -0.5f, 0.1f, 0.3f};
+    assert_int_equal(mi_rollout_set_state(r, q0, qd0), MI_OK);
+    static float U[K * MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+    for (int k = 0; k < K; k++)
+      for (int i = 0; i < kn; i++) {
+        float e[4];
+        mi_philox_normal4f(mi_philox_ctr_make((uint32_t)i, (uint32_t)k, (uint32_t)variant, 0),
+                           mi_philox_key_from_seed(9), e);
+        U[k * kn + i] = q0[i % n] + 0.4f * e[0];
+      }
+    float c16[K], c8[K], c4[K];
+    mi_planner_system sys = mi_rollout_system(r);
+    mi_wm_simd_max_lanes(16);
+    sys.eval(sys.self, U, 0, K, c16, 0);
+    mi_wm_simd_max_lanes(8);
+    sys.eval(sys.self, U, 0, K, c8, 0);
+    mi_wm_simd_max_lanes(4);
+    sys.eval(sys.self, U, 0, K, c4, 0);
+    mi_wm_simd_max_lanes(16);
+    assert_memory_equal(c16, c8, sizeof c16);
+    for (int k = 0; k < K; k++) {
+      float c = mi_rollout_trajectory(r, U + k * kn, NULL, NULL);
+      assert_true(isfinite(c) && c > 0.0f);
+      assert_float_equal(c16[k], c, 2e-3 * c);
+      assert_float_equal(c4[k], c, 2e-3 * c);
+    }
+    mi_rollout_destroy(r);
+  }
+}
+
 static void test_threads_bit_identical(void **state) {
   (void)state;
   int kn = 4 * g_m->dynf.ndof;
@@ -578,6 +628,7 @@ static void test_invalid(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_batch_matches_scalar),
+      cmocka_unit_test(test_lane_widths_agree),
       cmocka_unit_test(test_moving_goal),
       cmocka_unit_test(test_pd_settles),
       cmocka_unit_test(test_ground_clearance),
