@@ -5,6 +5,9 @@
  * lanes, compiled with -mavx2 -mfma), which first define MI_WM_LANES and
  * MI_WM_LSUF (v4, v8). Not a public header. */
 #include <string.h>
+#if defined(__SSE__) || defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #include "worldmodel/dynamics.h"
 
@@ -19,17 +22,49 @@ typedef int MI_WM_LN(mi_wm_vi) __attribute__((vector_size(4 * MI_WM_LANES)));
 #define VU MI_WM_LN(mi_wm_vu)
 #define VI MI_WM_LN(mi_wm_vi)
 
+/* x in every lane: one broadcast (GCC builds the loop's vector lane by
+ * lane when x is not a constant) */
 static inline VF MI_WM_LN(mi_wm_splat)(float x) {
+#if MI_WM_LANES == 16 && defined(__AVX512F__)
+  return (VF)_mm512_set1_ps(x);
+#elif MI_WM_LANES == 8 && defined(__AVX__)
+  return (VF)_mm256_set1_ps(x);
+#elif MI_WM_LANES == 4 && defined(__SSE__)
+  return (VF)_mm_set1_ps(x);
+#else
   VF v;
   for (int l = 0; l < MI_WM_LANES; l++) v[l] = x;
   return v;
+#endif
 }
 /* mask ? a : b, mask lanes all-ones or zero */
 static inline VF MI_WM_LN(mi_wm_sel)(VU mask, VF a, VF b) {
   return (VF)(((VU)a & mask) | ((VU)b & ~mask));
 }
-static inline VF MI_WM_LN(mi_wm_vmin)(VF a, VF b) { return MI_WM_LN(mi_wm_sel)((VU)(a < b), a, b); }
-static inline VF MI_WM_LN(mi_wm_vmax)(VF a, VF b) { return MI_WM_LN(mi_wm_sel)((VU)(a > b), a, b); }
+/* a < b ? a : b and a > b ? a : b, lane-wise: exactly what the SSE / AVX /
+ * AVX-512 min and max instructions compute (b where either is NaN) */
+static inline VF MI_WM_LN(mi_wm_vmin)(VF a, VF b) {
+#if MI_WM_LANES == 16 && defined(__AVX512F__)
+  return (VF)_mm512_min_ps((__m512)a, (__m512)b);
+#elif MI_WM_LANES == 8 && defined(__AVX__)
+  return (VF)_mm256_min_ps((__m256)a, (__m256)b);
+#elif MI_WM_LANES == 4 && defined(__SSE__)
+  return (VF)_mm_min_ps((__m128)a, (__m128)b);
+#else
+  return MI_WM_LN(mi_wm_sel)((VU)(a < b), a, b);
+#endif
+}
+static inline VF MI_WM_LN(mi_wm_vmax)(VF a, VF b) {
+#if MI_WM_LANES == 16 && defined(__AVX512F__)
+  return (VF)_mm512_max_ps((__m512)a, (__m512)b);
+#elif MI_WM_LANES == 8 && defined(__AVX__)
+  return (VF)_mm256_max_ps((__m256)a, (__m256)b);
+#elif MI_WM_LANES == 4 && defined(__SSE__)
+  return (VF)_mm_max_ps((__m128)a, (__m128)b);
+#else
+  return MI_WM_LN(mi_wm_sel)((VU)(a > b), a, b);
+#endif
+}
 
 /* sin and cos of every lane: reduction by pi/2 (Cody-Waite, three parts),
  * Cephes' single-precision polynomials on [-pi/4, pi/4]; accurate to about

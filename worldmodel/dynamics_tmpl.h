@@ -99,7 +99,7 @@ MI_WM_FN void MI_WM_N(mi_wm_m3_skewmul)(V3 p, const M3 *a, M3 *r) {
 MI_WM_FN void MI_WM_N(mi_wm_joint_pose)(const MI_WM_DYN *d, int i, T q, M3 *R, V3 *p) {
   const S *t = d->tree_rot[i];
   if (d->prismatic[i]) {
-    for (int k = 0; k < 9; k++) R->m[k] = MI_WM_C(0) + t[k];
+    for (int k = 0; k < 9; k++) R->m[k] = MI_WM_C(t[k]);
     *p = MI_WM_N(mi_wm_v3_make)(d->tree_pos[i][0] + q * t[2], d->tree_pos[i][1] + q * t[5],
                                 d->tree_pos[i][2] + q * t[8]);
   } else {
@@ -108,10 +108,10 @@ MI_WM_FN void MI_WM_N(mi_wm_joint_pose)(const MI_WM_DYN *d, int i, T q, M3 *R, V
     for (int r = 0; r < 3; r++) {
       R->m[3 * r + 0] = t[3 * r] * c + t[3 * r + 1] * s;
       R->m[3 * r + 1] = t[3 * r + 1] * c - t[3 * r] * s;
-      R->m[3 * r + 2] = MI_WM_C(0) + t[3 * r + 2];
+      R->m[3 * r + 2] = MI_WM_C(t[3 * r + 2]);
     }
-    *p = MI_WM_N(mi_wm_v3_make)(MI_WM_C(0) + d->tree_pos[i][0], MI_WM_C(0) + d->tree_pos[i][1],
-                                MI_WM_C(0) + d->tree_pos[i][2]);
+    *p = MI_WM_N(mi_wm_v3_make)(MI_WM_C(d->tree_pos[i][0]), MI_WM_C(d->tree_pos[i][1]),
+                                MI_WM_C(d->tree_pos[i][2]));
   }
 }
 
@@ -140,6 +140,42 @@ MI_WM_FN void MI_WM_N(mi_wm_fk_local)(const MI_WM_DYN *d, const M3 *Rl, const V3
   }
 }
 
+/* Gravity torques g (ndof values: what the joints must apply to hold the
+ * model still at q, i.e. the bias of the dynamics at qd = 0) from the
+ * bodies' poses in their parents (Rl, pl from mi_wm_joint_poses), without
+ * world poses: gravity rotated into each body outward, then each subtree's
+ * weight (force F, moment N about the body origin) summed inward in body
+ * coordinates; revolute g = -N.z, prismatic g = -F.z. O(n), about 50
+ * multiply-adds a body. */
+MI_WM_FN void MI_WM_N(mi_wm_gravity_local)(const MI_WM_DYN *d, const M3 *Rl, const V3 *pl,
+                                           T *g) {
+  const int n = d->ndof;
+  const T zero = MI_WM_C(0);
+  V3 a[MI_WM_MAX_DOF], F[MI_WM_MAX_DOF], N[MI_WM_MAX_DOF];
+  /* outward: gravity in body coordinates, each body's own weight */
+  for (int i = 0; i < n; i++) {
+    const int par = d->parent[i];
+    V3 ap = par < 0 ? MI_WM_N(mi_wm_v3_make)(MI_WM_C(d->gravity[0]), MI_WM_C(d->gravity[1]),
+                                             MI_WM_C(d->gravity[2]))
+                    : a[par];
+    a[i] = MI_WM_N(mi_wm_m3_tmulv)(&Rl[i], ap);
+    const V3 hv = MI_WM_N(mi_wm_v3_make)(MI_WM_C(d->h[i][0]), MI_WM_C(d->h[i][1]), MI_WM_C(d->h[i][2]));
+    F[i] = MI_WM_N(mi_wm_v3_scale)(a[i], MI_WM_C(d->mass[i]));
+    N[i] = MI_WM_N(mi_wm_v3_cross)(hv, a[i]);
+  }
+  /* inward: subtrees into their parents (children come after parents) */
+  for (int i = n - 1; i >= 0; i--) {
+    g[i] = d->prismatic[i] ? zero - F[i].z : zero - N[i].z;
+    const int par = d->parent[i];
+    if (par < 0) continue;
+    const V3 f = MI_WM_N(mi_wm_m3_mulv)(&Rl[i], F[i]);
+    N[par] = MI_WM_N(mi_wm_v3_add)(
+        N[par], MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(&Rl[i], N[i]),
+                                      MI_WM_N(mi_wm_v3_cross)(pl[i], f)));
+    F[par] = MI_WM_N(mi_wm_v3_add)(F[par], f);
+  }
+}
+
 /* Forward kinematics: world pose of every body (R[i] body axes in world,
  * row-major; p[i] origin in world). */
 #if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
@@ -161,8 +197,8 @@ MI_WM_FN void MI_WM_N(mi_wm_fk)(const MI_WM_DYN *d, const T *q, M3 *R, V3 *p) {
 MI_WM_FN void MI_WM_N(mi_wm_spheres)(const MI_WM_DYN *d, const M3 *R, const V3 *p, T *xyz) {
   for (int s = 0; s < d->nsphere; s++) {
     int b = d->sphere_body[s];
-    V3 c = MI_WM_N(mi_wm_v3_make)(MI_WM_C(0) + d->sphere_c[s][0], MI_WM_C(0) + d->sphere_c[s][1],
-                                  MI_WM_C(0) + d->sphere_c[s][2]);
+    V3 c = MI_WM_N(mi_wm_v3_make)(MI_WM_C(d->sphere_c[s][0]), MI_WM_C(d->sphere_c[s][1]),
+                                  MI_WM_C(d->sphere_c[s][2]));
     if (b >= 0) c = MI_WM_N(mi_wm_v3_add)(p[b], MI_WM_N(mi_wm_m3_mulv)(&R[b], c));
     xyz[3 * s] = c.x;
     xyz[3 * s + 1] = c.y;
@@ -173,9 +209,9 @@ MI_WM_FN void MI_WM_N(mi_wm_spheres)(const MI_WM_DYN *d, const M3 *R, const V3 *
 /* World pose of the tool frame: rot (row-major 3x3) and pos. */
 MI_WM_FN void MI_WM_N(mi_wm_ee)(const MI_WM_DYN *d, const M3 *R, const V3 *p, M3 *rot, V3 *pos) {
   M3 E;
-  for (int k = 0; k < 9; k++) E.m[k] = MI_WM_C(0) + d->ee_rot[k];
-  V3 e = MI_WM_N(mi_wm_v3_make)(MI_WM_C(0) + d->ee_pos[0], MI_WM_C(0) + d->ee_pos[1],
-                                MI_WM_C(0) + d->ee_pos[2]);
+  for (int k = 0; k < 9; k++) E.m[k] = MI_WM_C(d->ee_rot[k]);
+  V3 e = MI_WM_N(mi_wm_v3_make)(MI_WM_C(d->ee_pos[0]), MI_WM_C(d->ee_pos[1]),
+                                MI_WM_C(d->ee_pos[2]));
   int b = d->ee_body;
   if (b < 0) {
     *rot = E;
@@ -274,22 +310,22 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
     const S hx = d->h[i][0], hy = d->h[i][1], hz = d->h[i][2];
     SY *A = &IA[i], *D = &ID[i];
     M3 *B = &IB[i];
-    A->xx = zero + Io[0];
-    A->yy = zero + Io[1];
-    A->zz = zero + Io[2];
-    A->xy = zero + Io[3];
-    A->xz = zero + Io[4];
-    A->yz = zero + Io[5];
-    B->m[0] = zero; B->m[1] = zero - hz; B->m[2] = zero + hy;
-    B->m[3] = zero + hz; B->m[4] = zero; B->m[5] = zero - hx;
-    B->m[6] = zero - hy; B->m[7] = zero + hx; B->m[8] = zero;
-    D->xx = D->yy = D->zz = zero + m;
+    A->xx = MI_WM_C(Io[0]);
+    A->yy = MI_WM_C(Io[1]);
+    A->zz = MI_WM_C(Io[2]);
+    A->xy = MI_WM_C(Io[3]);
+    A->xz = MI_WM_C(Io[4]);
+    A->yz = MI_WM_C(Io[5]);
+    B->m[0] = zero; B->m[1] = MI_WM_C(-hz); B->m[2] = MI_WM_C(hy);
+    B->m[3] = MI_WM_C(hz); B->m[4] = zero; B->m[5] = MI_WM_C(-hx);
+    B->m[6] = MI_WM_C(-hy); B->m[7] = MI_WM_C(hx); B->m[8] = zero;
+    D->xx = D->yy = D->zz = MI_WM_C(m);
     D->xy = D->xz = D->yz = zero;
 
     /* p = v x* (I v): I v = (Io w + h x v, m v + w x h) */
-    V3 hv = MI_WM_N(mi_wm_v3_make)(zero + hx, zero + hy, zero + hz);
+    V3 hv = MI_WM_N(mi_wm_v3_make)(MI_WM_C(hx), MI_WM_C(hy), MI_WM_C(hz));
     V3 Iw = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_sy_mulv)(A, w), MI_WM_N(mi_wm_v3_cross)(hv, v));
-    V3 If = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_scale)(v, zero + m),
+    V3 If = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_scale)(v, MI_WM_C(m)),
                                   MI_WM_N(mi_wm_v3_cross)(w, hv));
     pn[i] = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_v3_cross)(w, Iw), MI_WM_N(mi_wm_v3_cross)(v, If));
     pf[i] = MI_WM_N(mi_wm_v3_cross)(w, If);
@@ -412,8 +448,8 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
     V3 pw, pl;
     if (par < 0) {
       pw = MI_WM_N(mi_wm_v3_make)(zero, zero, zero);
-      pl = MI_WM_N(mi_wm_v3_make)(zero - d->gravity[0], zero - d->gravity[1],
-                                  zero - d->gravity[2]);
+      pl = MI_WM_N(mi_wm_v3_make)(MI_WM_C(-d->gravity[0]), MI_WM_C(-d->gravity[1]),
+                                  MI_WM_C(-d->gravity[2]));
     } else {
       pw = aw[par];
       pl = al[par];
@@ -458,7 +494,7 @@ MI_WM_FN void MI_WM_N(mi_wm_aba)(const MI_WM_DYN *d, const T *q, const T *qd, co
 MI_WM_FN void MI_WM_N(mi_wm_joint_force)(const MI_WM_DYN *d, const T *qd, const T *tau_cmd,
                                          T *tau) {
   for (int i = 0; i < d->ndof; i++) {
-    T t = MI_WM_MIN(MI_WM_MAX(tau_cmd[i], MI_WM_C(0) - d->effort[i]), MI_WM_C(0) + d->effort[i]);
+    T t = MI_WM_MIN(MI_WM_MAX(tau_cmd[i], MI_WM_C(-d->effort[i])), MI_WM_C(d->effort[i]));
     T s = MI_WM_MIN(MI_WM_MAX(qd[i] * (MI_WM_C(1) / d->friction_vel), MI_WM_C(-1)), MI_WM_C(1));
     tau[i] = t - d->damping[i] * qd[i] - d->friction[i] * s;
   }

@@ -174,12 +174,14 @@ int RL(mi_rollout_track_lanes)(const mi_wm_dynf *d, const float *kp, const float
 /* The whole horizon of groups of lanes, one candidate per lane, kept in
  * registers from the start state to the terminal cost. Per substep the
  * joint transforms (sines, cosines, rotations) are computed once, at the
- * substep's q, and serve both the gravity term of the tracking law (through
- * the world poses) and the articulated-body pass; the transforms after the
- * last substep of step t serve its stage cost and the first substep of
- * step t + 1 (the same q). Same operations as the separate kernels
- * (mi_rollout_track, mi_wm_step, the stage cost), so the same results up to
- * float rounding of fused multiply-adds. */
+ * substep's q, and serve both the gravity term of the tracking law
+ * (mi_wm_gravity_local: in body coordinates, no world poses) and the
+ * articulated-body pass; the transforms after the last substep of step t
+ * serve its stage cost (through the world poses) and the first substep of
+ * step t + 1 (the same q). The same model as the separate kernels
+ * (mi_rollout_track, mi_wm_step, the stage cost): the same results up to
+ * float rounding (the gravity torques are summed in body rather than world
+ * coordinates, and multiply-adds are fused). */
 int RL(mi_rollout_horizon_lanes)(const mi_rollout_horizon *hz, const float *U, int k0, int nc,
                                  float *cost) {
   const mi_rollout_cost_ctx *c = hz->cost;
@@ -202,7 +204,6 @@ int RL(mi_rollout_horizon_lanes)(const mi_rollout_horizon *hz, const float *U, i
     DN(mi_wm_m3) Rl[MI_WM_MAX_DOF], R[MI_WM_MAX_DOF];
     DN(mi_wm_v3) pl[MI_WM_MAX_DOF], P[MI_WM_MAX_DOF];
     DN(mi_wm_joint_poses)(d, q, Rl, pl);
-    if (grav) DN(mi_wm_fk_local)(d, Rl, pl, R, P);
     VF acc;
     memcpy(&acc, cost + k, sizeof acc);
     for (int t = 0; t < hz->H; t++) {
@@ -213,7 +214,7 @@ int RL(mi_rollout_horizon_lanes)(const mi_rollout_horizon *hz, const float *U, i
         qref[j] = sw[0] * Uk[ix[0] * n + j] + sw[1] * Uk[ix[1] * n + j] +
                   sw[2] * Uk[ix[2] * n + j] + sw[3] * Uk[ix[3] * n + j];
       for (int sub = 0; sub < nsub; sub++) {
-        if (grav) CN(mi_rollout_gravity)(d, R, P, g);
+        if (grav) DN(mi_wm_gravity_local)(d, Rl, pl, g);
         CN(mi_rollout_track_g)(d, hz->kp, hz->tmax, q, qref, g, tau);
         DN(mi_wm_joint_force)(d, qd, tau, f);
         DN(mi_wm_aba_local)(d, Rl, pl, qd, f, h, qdd);
@@ -222,8 +223,8 @@ int RL(mi_rollout_horizon_lanes)(const mi_rollout_horizon *hz, const float *U, i
           q[j] = q[j] + h * qd[j];
         }
         DN(mi_wm_joint_poses)(d, q, Rl, pl);
-        if (grav || sub == nsub - 1) DN(mi_wm_fk_local)(d, Rl, pl, R, P);
       }
+      DN(mi_wm_fk_local)(d, Rl, pl, R, P);
       /* the goal at the end of step t */
       const float ts = hz->dt * (float)(t + 1);
       float goal[3];
