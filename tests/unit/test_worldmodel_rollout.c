@@ -551,12 +551,16 @@ static void test_lane_widths_agree(void **state) {
     sys.eval(sys.self, U, 0, K, c4, 0);
     mi_wm_simd_max_lanes(16);
     assert_memory_equal(c16, c8, sizeof c16);
+    double worst = 0;
     for (int k = 0; k < K; k++) {
       float c = mi_rollout_trajectory(r, U + k * kn, NULL, NULL);
       assert_true(isfinite(c) && c > 0.0f);
-      assert_float_equal(c16[k], c, 2e-3 * c);
-      assert_float_equal(c4[k], c, 2e-3 * c);
+      assert_float_equal(c16[k], c, 1e-4 * c); /* about 1e-6 here */
+      assert_float_equal(c4[k], c, 1e-4 * c);
+      worst = fmax(worst, fabs((double)c16[k] - c) / c);
     }
+    printf("  lanes vs scalar (gravity %d, substeps %d): worst relative difference %.3g\n",
+           (int)pp.gravity_comp, (int)pp.substeps, worst);
     mi_rollout_destroy(r);
   }
 }
