@@ -93,6 +93,14 @@ MI_WM_FN void MI_WM_N(mi_wm_m3_skewmul)(V3 p, const M3 *a, M3 *r) {
   }
 }
 
+/* Whether body i's origin is its parent's origin at every q (a revolute
+ * joint with a zero offset, as in a spherical wrist): the origin shifts of
+ * the recursions are then zero and skipped (exactly: they would add +-0). */
+MI_WM_FN int MI_WM_N(mi_wm__at_parent)(const MI_WM_DYN *d, int i) {
+  return !d->prismatic[i] && d->tree_pos[i][0] == 0 && d->tree_pos[i][1] == 0 &&
+         d->tree_pos[i][2] == 0;
+}
+
 /* The pose of body i in its parent body (rotation R: body axes in parent
  * coordinates, row-major; p: body origin in parent coordinates) at joint
  * position q. Revolute: R = tree_rot Rz(q); prismatic: p = tree_pos + q z. */
@@ -169,9 +177,10 @@ MI_WM_FN void MI_WM_N(mi_wm_gravity_local)(const MI_WM_DYN *d, const M3 *Rl, con
     const int par = d->parent[i];
     if (par < 0) continue;
     const V3 f = MI_WM_N(mi_wm_m3_mulv)(&Rl[i], F[i]);
-    N[par] = MI_WM_N(mi_wm_v3_add)(
-        N[par], MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(&Rl[i], N[i]),
-                                      MI_WM_N(mi_wm_v3_cross)(pl[i], f)));
+    V3 nr = MI_WM_N(mi_wm_m3_mulv)(&Rl[i], N[i]);
+    if (!MI_WM_N(mi_wm__at_parent)(d, i))
+      nr = MI_WM_N(mi_wm_v3_add)(nr, MI_WM_N(mi_wm_v3_cross)(pl[i], f));
+    N[par] = MI_WM_N(mi_wm_v3_add)(N[par], nr);
     F[par] = MI_WM_N(mi_wm_v3_add)(F[par], f);
   }
 }
@@ -284,8 +293,11 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
       v = w;
     } else {
       w = MI_WM_N(mi_wm_m3_tmulv)(&R[i], vw[par]);
-      v = MI_WM_N(mi_wm_m3_tmulv)(
-          &R[i], MI_WM_N(mi_wm_v3_add)(vl[par], MI_WM_N(mi_wm_v3_cross)(vw[par], p[i])));
+      if (MI_WM_N(mi_wm__at_parent)(d, i))
+        v = MI_WM_N(mi_wm_m3_tmulv)(&R[i], vl[par]);
+      else
+        v = MI_WM_N(mi_wm_m3_tmulv)(
+            &R[i], MI_WM_N(mi_wm_v3_add)(vl[par], MI_WM_N(mi_wm_v3_cross)(vw[par], p[i])));
     }
     /* S qd and c = v x (S qd) */
     if (d->prismatic[i]) {
@@ -399,6 +411,27 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
     MI_WM_N(mi_wm_sy_rot)(&R[i], D, &Dr);
     MI_WM_N(mi_wm_m3_mul)(&R[i], B, &t);
     MI_WM_N(mi_wm_m3_mul_bt)(&t, &R[i], &Br);
+    SY *Ap = &IA[par], *Dp = &ID[par];
+    M3 *Bp = &IB[par];
+    if (MI_WM_N(mi_wm__at_parent)(d, i)) {
+      /* no origin shift: the rotated blocks and forces add as they are */
+      Ap->xx = Ap->xx + Ar.xx;
+      Ap->yy = Ap->yy + Ar.yy;
+      Ap->zz = Ap->zz + Ar.zz;
+      Ap->xy = Ap->xy + Ar.xy;
+      Ap->xz = Ap->xz + Ar.xz;
+      Ap->yz = Ap->yz + Ar.yz;
+      for (int k = 0; k < 9; k++) Bp->m[k] = Bp->m[k] + Br.m[k];
+      Dp->xx = Dp->xx + Dr.xx;
+      Dp->yy = Dp->yy + Dr.yy;
+      Dp->zz = Dp->zz + Dr.zz;
+      Dp->xy = Dp->xy + Dr.xy;
+      Dp->xz = Dp->xz + Dr.xz;
+      Dp->yz = Dp->yz + Dr.yz;
+      pn[par] = MI_WM_N(mi_wm_v3_add)(pn[par], MI_WM_N(mi_wm_m3_mulv)(&R[i], an));
+      pf[par] = MI_WM_N(mi_wm_v3_add)(pf[par], MI_WM_N(mi_wm_m3_mulv)(&R[i], af));
+      continue;
+    }
     const V3 pp = p[i];
     /* P D': column j is p x (column j of D') */
     V3 pd0 = MI_WM_N(mi_wm_v3_cross)(pp, MI_WM_N(mi_wm_v3_make)(Dr.xx, Dr.xy, Dr.xz));
@@ -412,8 +445,6 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
     V3 r0 = MI_WM_N(mi_wm_v3_cross)(MI_WM_N(mi_wm_v3_make)(pd0.x, pd1.x, pd2.x), pp);
     V3 r1 = MI_WM_N(mi_wm_v3_cross)(MI_WM_N(mi_wm_v3_make)(pd0.y, pd1.y, pd2.y), pp);
     V3 r2z = MI_WM_N(mi_wm_v3_cross)(MI_WM_N(mi_wm_v3_make)(pd0.z, pd1.z, pd2.z), pp);
-    SY *Ap = &IA[par], *Dp = &ID[par];
-    M3 *Bp = &IB[par];
     Ap->xx = Ap->xx + Ar.xx + (x0.x + x0.x) - r0.x;
     Ap->yy = Ap->yy + Ar.yy + (x1.y + x1.y) - r1.y;
     Ap->zz = Ap->zz + Ar.zz + (x2.z + x2.z) - r2z.z;
@@ -455,7 +486,10 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
       pl = al[par];
     }
     V3 w = MI_WM_N(mi_wm_m3_tmulv)(&R[i], pw);
-    V3 l = MI_WM_N(mi_wm_m3_tmulv)(&R[i], MI_WM_N(mi_wm_v3_add)(pl, MI_WM_N(mi_wm_v3_cross)(pw, p[i])));
+    V3 l = MI_WM_N(mi_wm__at_parent)(d, i)
+               ? MI_WM_N(mi_wm_m3_tmulv)(&R[i], pl)
+               : MI_WM_N(mi_wm_m3_tmulv)(
+                     &R[i], MI_WM_N(mi_wm_v3_add)(pl, MI_WM_N(mi_wm_v3_cross)(pw, p[i])));
     w.x = w.x + cwx[i];
     w.y = w.y + cwy[i];
     l.x = l.x + clx[i];
