@@ -23,9 +23,9 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: mirai bench plan [--planner mppi|cem|ps] [--K N] [--H N] [--threads N]\n"
           "                        [--urdf FILE] [--cell FILE] [--seconds S] [--substeps N]\n"
-          "                        [--backend auto|cpu|cuda] [--lanes 4|8|16]\n"
+          "                        [--backend auto|cpu|cuda] [--max-lanes 16|8|4]\n"
           "defaults: mppi, K 1024, H 32, all cores, tests/data/wm_arm7.urdf, 3 s,\n"
-          "the widest SIMD kernels the CPU has (--lanes caps them)\n");
+          "the widest SIMD kernels the CPU has (--max-lanes caps them)\n");
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out) {
@@ -58,7 +58,7 @@ int mi_bench_plan(int argc, char **argv) {
     else if (!bad && !strcmp(a, "--cell")) cell = v;
     else if (!bad && !strcmp(a, "--seconds")) seconds = atof(v);
     else if (!bad && !strcmp(a, "--backend")) backend_arg = v;
-    else if (!bad && !strcmp(a, "--lanes"))
+    else if (!bad && !strcmp(a, "--max-lanes"))
       bad = parse_int(v, 4, 16, &lanes) || (lanes != 4 && lanes != 8 && lanes != 16);
     else bad = 1;
     if (bad) {

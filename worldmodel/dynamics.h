@@ -22,6 +22,16 @@
  *     mi_wm_m3_f ee_R; mi_wm_v3_f ee_p;
  *     mi_wm_ee_f(&m->dynf, R, p, &ee_R, &ee_p);      // tool frame in the world
  *
+ * Callers that need several of these at one configuration (the rollout's
+ * tracking law, step and cost) share the joint transforms (sines, cosines,
+ * rotations) instead of recomputing them:
+ *
+ *     mi_wm_m3_f Rl[MI_WM_MAX_DOF]; mi_wm_v3_f pl[MI_WM_MAX_DOF];
+ *     mi_wm_joint_poses_f(&m->dynf, q, Rl, pl);      // each body in its parent
+ *     mi_wm_gravity_local_f(&m->dynf, Rl, pl, g);    // gravity torques g(q)
+ *     mi_wm_aba_local_f(&m->dynf, Rl, pl, qd, f, h, qdd);   // = mi_wm_aba_f at q
+ *     mi_wm_fk_local_f(&m->dynf, Rl, pl, R, p);      // = mi_wm_fk_f at q
+ *
  * A step: per substep h = dt / nsub, tau = clamp(tau_cmd, +-effort) -
  * damping qd - friction clamp(qd / friction_vel, -1, 1); qdd = ABA with
  * damping integrated implicitly (articulated inertia D += h damping, as
