@@ -23,9 +23,21 @@
  * velocity; per candidate: knot smoothness; the last step's end-effector and
  * velocity terms times the terminal factor.
  *
- * Memory: everything (per-worker structure-of-arrays state of one block of
- * candidates, the obstacle list) is allocated in mi_rollout_create; the
- * eval path does not allocate. Results depend only on a candidate's knots
+ * Evaluation: a block of candidates runs in groups of SIMD lanes (16 with
+ * AVX-512, 8 with AVX2+FMA, else 4; one candidate per lane), each group
+ * through the whole horizon in one fused kernel (worldmodel/rollout_lanes.h:
+ * the joint transforms of a substep serve the law's gravity term and the
+ * dynamics, those after a step its cost and the next substep); 16 and 8
+ * lanes give bit-identical results, so a block's last 8 may run in the
+ * 8-lane kernel (half as fast: keep `block` a multiple of 16 where AVX-512
+ * exists); a tail smaller than a group runs the scalar path
+ * (mi_rollout_trajectory).
+ *
+ * Memory: everything (the spline's taps per step, the obstacle list) is
+ * allocated in mi_rollout_create; a lane group's state lives on the
+ * worker's stack (about 130 KB at most with 16 lanes: the pool's threads
+ * have the default stack); the eval path does not allocate. Results
+ * depend only on a candidate's knots
  * and the rollout's state, never on the worker or block that ran it, as long
  * as the planner's blocks start at multiples of mi_wm_simd_lanes() (the
  * planner's `block` param: keep it a multiple of 8).
