@@ -89,8 +89,11 @@ static void fill_cost_ctx(mi_rollout *r) {
 
 mi_status mi_rollout_create(const mi_model *m, const mi_planner_params *pp, int workers,
                             int block, mi_rollout **out) {
-  if (!m || !pp || !out || workers < 1 || block < 1 || m->dynf.ndof < 1 || pp->H < 1 ||
-      pp->knots < 2 || pp->substeps < 1 || !(pp->dt > 0.0))
+  /* knots bounded: the lane kernels hold a group's knots in an array of
+   * MI_PLANNER_MAX_KNOTS x MI_WM_MAX_DOF */
+  if (!m || !pp || !out || workers < 1 || block < 1 || m->dynf.ndof < 1 ||
+      m->dynf.ndof > MI_WM_MAX_DOF || pp->H < 1 || pp->knots < 2 ||
+      pp->knots > MI_PLANNER_MAX_KNOTS || pp->substeps < 1 || !(pp->dt > 0.0))
     return MI_ERR_INVALID;
   const int n = m->dynf.ndof;
   if ((pp->kp.n > 1 && pp->kp.n != n) || (pp->kd.n > 1 && pp->kd.n != n)) return MI_ERR_INVALID;

@@ -70,7 +70,8 @@ typedef struct mi_rollout mi_rollout;
  * pool workers running blocks of at most `block` candidates each.
  * Caller frees with mi_rollout_destroy.
  * @retval MI_ERR_INVALID  NULL arguments, workers or block < 1, a model
- *                         without dofs, kp/kd lists of a wrong length
+ *                         without dofs, kp/kd lists of a wrong length, knots
+ *                         out of [2, MI_PLANNER_MAX_KNOTS]
  * @retval MI_ERR_NOMEM */
 mi_status mi_rollout_create(const mi_model *m, const mi_planner_params *pp, int workers,
                             int block, mi_rollout **out);

@@ -627,6 +627,26 @@ static void test_invalid(void **state) {
   assert_int_equal(mi_rollout_create(g_m, &pp, 0, 8, &r), MI_ERR_INVALID);
   pp.kp.n = 3; /* neither one value nor one per joint */
   assert_int_equal(mi_rollout_create(g_m, &pp, 1, 8, &r), MI_ERR_INVALID);
+  pp = arm_params(MI_PLANNER_MPPI, 64, 8);
+  pp.knots = MI_PLANNER_MAX_KNOTS + 1; /* more than the lane kernels hold */
+  assert_int_equal(mi_rollout_create(g_m, &pp, 1, 8, &r), MI_ERR_INVALID);
+  pp.knots = MI_PLANNER_MAX_KNOTS; /* the most they hold, and they score them right */
+  assert_int_equal(mi_rollout_create(g_m, &pp, 1, 16, &r), MI_OK);
+  const int n = mi_rollout_ndof(r), kn = MI_PLANNER_MAX_KNOTS * n;
+  static float U[16 * MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+  float q0[MI_WM_MAX_DOF], cost[16];
+  random_q(70, q0);
+  assert_int_equal(mi_rollout_set_state(r, q0, NULL), MI_OK);
+  for (int k = 0; k < 16; k++)
+    for (int i = 0; i < kn; i++) U[k * kn + i] = q0[i % n] + 0.01f * (float)((k + i) % 7 - 3);
+  mi_planner_system sys = mi_rollout_system(r);
+  sys.eval(sys.self, U, 0, 16, cost, 0);
+  for (int k = 0; k < 16; k++) {
+    float c = mi_rollout_trajectory(r, U + k * kn, NULL, NULL);
+    assert_true(isfinite(c) && c > 0.0f);
+    assert_float_equal(cost[k], c, 1e-4 * c);
+  }
+  mi_rollout_destroy(r);
 }
 
 int main(void) {
