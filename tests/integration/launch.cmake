@@ -2,6 +2,7 @@
 # under the supervisor, DDS domain ids 120-139
 mirai_add_test(NAME test_launch_supervisor
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_launch_supervisor.c
+  LIBS mi_test_support
   LABELS integration
   TIMEOUT 120)
 add_dependencies(test_launch_supervisor mirai)

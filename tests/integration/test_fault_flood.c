@@ -237,17 +237,6 @@ static void run_plant(plant *p, int64_t ns) {
   } while (mi_clock_mono_ns() < end);
 }
 
-static int finish(pid_t pid, int fd, char *out, size_t out_sz) {
-  size_t len = 0;
-  ssize_t k;
-  while (len + 1 < out_sz && (k = read(fd, out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
-  out[len] = '\0';
-  close(fd);
-  int st;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static pid_t g_pid[2];
 
 static void kill_nodes(void) {
@@ -422,7 +411,7 @@ static void test_flood(void **state) {
   static char out[1 << 16];
   for (int i = 0; i < 2; i++) {
     kill(g_pid[i], SIGINT);
-    int rc_exit = finish(g_pid[i], fd[i], out, sizeof out);
+    int rc_exit = mi_test_finish(g_pid[i], fd[i], out, sizeof out);
     g_pid[i] = 0;
     const char *sum = strstr(out, "rejected:");
     if (sum) printf("%s exit summary: %.*s\n", i ? "controller" : "predictor",

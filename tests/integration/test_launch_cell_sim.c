@@ -26,25 +26,9 @@ static char g_out[1 << 20];
 /* run a shell command, its output into g_out; returns the exit code */
 static int run(const char *cmd) { return mi_test_shell(cmd, g_out, sizeof g_out); }
 
-static double json_num(const char *json, const char *key) {
-  char pat[96];
-  snprintf(pat, sizeof pat, "\"%s\": ", key);
-  const char *p = strstr(json, pat);
-  if (!p || !strncmp(p + strlen(pat), "null", 4)) return -1e300;
-  return strtod(p + strlen(pat), NULL);
-}
-
 static void test_cell_sim_short_lockstep_run(void **state) {
   (void)state;
-  static const char *const kinds[] = {"sim", "predictor", "controller"};
-  for (size_t i = 0; i < 3; i++) {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s node %s --help >/dev/null 2>&1", MIRAI, kinds[i]);
-    if (run(cmd) != 0) {
-      print_message("this mirai has no node kind '%s': skipped\n", kinds[i]);
-      skip();
-    }
-  }
+  mi_test_require_node_kinds(MIRAI);
   char report[256], cmd[1024];
   snprintf(report, sizeof report, "%s/launch_cell_sim_%d.json", P_tmpdir, (int)getpid());
   snprintf(cmd, sizeof cmd,
@@ -57,52 +41,46 @@ static void test_cell_sim_short_lockstep_run(void **state) {
   print_message("%.1500s\n", fig ? fig : g_out);
   assert_int_equal(rc, 0);
 
-  FILE *f = fopen(report, "r");
-  assert_non_null(f);
   static char json[1 << 16];
-  size_t n = fread(json, 1, sizeof json - 1, f);
-  json[n] = '\0';
-  fclose(f);
+  mi_test_read_file(report, json, sizeof json);
   unlink(report);
 
   /* ended by cell time, every node started once and stopped cleanly */
   assert_non_null(strstr(json, "\"end\": \"duration\""));
-  assert_true(json_num(json, "cell_time_s") >= 13.0);
+  assert_true(mi_test_json_num(json, "cell_time_s") >= 13.0);
   /* the task: the first part arrives at 1 s and reaches the arm by ~9 s;
    * it is picked, and nothing the arm touches counts as a collision
    * (rt/sim/status) */
-  double picked = json_num(json, "picks_succeeded"), tried = json_num(json, "picks_attempted");
-  print_message("picks %g / %g, collisions %g\n", picked, tried, json_num(json, "collisions"));
+  double picked = mi_test_json_num(json, "picks_succeeded");
+  double tried = mi_test_json_num(json, "picks_attempted");
+  print_message("picks %g / %g, collisions %g\n", picked, tried,
+                mi_test_json_num(json, "collisions"));
 #ifndef __SANITIZE_ADDRESS__ /* make sanitize: the planner at ASan speed (~12 Hz) misses it */
   assert_true(picked >= 1.0);
 #endif
   assert_true(tried >= picked);
-  assert_true(json_num(json, "collisions") == 0.0);
+  assert_true(mi_test_json_num(json, "collisions") == 0.0);
   assert_non_null(strstr(json, "\"name\": \"sim\", \"kind\": \"sim\", \"starts\": 1, \"failures\": 0"));
   assert_non_null(strstr(json, "\"name\": \"predictor\", \"kind\": \"predictor\", \"starts\": 1, \"failures\": 0"));
   assert_non_null(strstr(json, "\"name\": \"controller\", \"kind\": \"controller\", \"starts\": 1, \"failures\": 0"));
   assert_null(strstr(json, "\"killed\": true"));
   /* the predictor planned and the controller reported its states */
-  assert_true(json_num(json, "status_samples") > 10); /* the planner's, first in the file */
-  assert_true(json_num(json, "plans_published") > 0);
-  assert_true(json_num(json, "plan_rate_hz") > 0);
-  assert_true(json_num(json, "iteration_p50_ms") > 0);
+  assert_true(mi_test_json_num(json, "status_samples") > 10); /* the planner's, first in the file */
+  assert_true(mi_test_json_num(json, "plans_published") > 0);
+  assert_true(mi_test_json_num(json, "plan_rate_hz") > 0);
+  assert_true(mi_test_json_num(json, "iteration_p50_ms") > 0);
   const char *ctrl = strstr(json, "\"controller\": {");
   assert_non_null(ctrl);
-  assert_true(json_num(ctrl, "status_samples") > 10);
-  double share = json_num(ctrl, "RUN") + json_num(ctrl, "DEGRADED") + json_num(ctrl, "SAFE_STOP");
+  assert_true(mi_test_json_num(ctrl, "status_samples") > 10);
+  double share = mi_test_json_num(ctrl, "RUN") + mi_test_json_num(ctrl, "DEGRADED") +
+                 mi_test_json_num(ctrl, "SAFE_STOP");
   assert_true(share > 0.999 && share < 1.001);
 }
 
 /* the sim and the controller hosted in one process (container "cell") */
 static void test_container_hosts_sim_and_controller(void **state) {
   (void)state;
-  static const char *const kinds[] = {"sim", "predictor", "controller"};
-  for (size_t i = 0; i < 3; i++) {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s node %s --help >/dev/null 2>&1", MIRAI, kinds[i]);
-    if (run(cmd) != 0) skip();
-  }
+  mi_test_require_node_kinds(MIRAI);
   char report[256], cmd[1024];
   snprintf(report, sizeof report, "%s/launch_container_%d.json", P_tmpdir, (int)getpid());
   snprintf(cmd, sizeof cmd,
@@ -119,19 +97,15 @@ static void test_container_hosts_sim_and_controller(void **state) {
   assert_non_null(strstr(g_out, "INFO  [sim] sim: lockstep"));
   assert_non_null(strstr(g_out, "INFO  [controller] rt loop"));
   assert_non_null(strstr(g_out, "cell stopped (exit code 0)"));
-  FILE *f = fopen(report, "r");
-  assert_non_null(f);
   static char json[1 << 16];
-  size_t n = fread(json, 1, sizeof json - 1, f);
-  json[n] = '\0';
-  fclose(f);
+  mi_test_read_file(report, json, sizeof json);
   unlink(report);
   assert_non_null(strstr(json, "\"name\": \"cell\", \"kind\": \"container\", \"starts\": 1, \"failures\": 0"));
   /* the hosted sim drove the clock, the hosted controller reported */
-  assert_true(json_num(json, "cell_time_s") >= 3.0);
+  assert_true(mi_test_json_num(json, "cell_time_s") >= 3.0);
   const char *ctrl = strstr(json, "\"controller\": {");
   assert_non_null(ctrl);
-  assert_true(json_num(ctrl, "status_samples") > 5);
+  assert_true(mi_test_json_num(ctrl, "status_samples") > 5);
 }
 
 int main(void) {

@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "tests/support/test_support.h"
+
 #define MIRAI MIRAI_BINARY_DIR "/launch/mirai"
 #define DATA MIRAI_SOURCE_DIR "/tests/data/"
 
@@ -105,25 +107,10 @@ static int finish(launcher *l, double timeout_s) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* a launch report, read into one static buffer (the last call's) */
 static char *slurp(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return NULL;
   static char buf[1 << 16];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  return buf;
-}
-
-/* the number after "key": in json, or -1e300 when absent / null */
-static double json_num(const char *json, const char *key) {
-  char pat[96];
-  snprintf(pat, sizeof pat, "\"%s\": ", key);
-  const char *p = strstr(json, pat);
-  if (!p) return -1e300;
-  p += strlen(pat);
-  if (!strncmp(p, "null", 4)) return -1e300;
-  return strtod(p, NULL);
+  return mi_test_read_file(path, buf, sizeof buf);
 }
 
 /* the position of the first line containing both a and b, or -1 */
@@ -178,10 +165,11 @@ static void test_graph_starts_reports_and_stops_cleanly(void **state) {
   /* the report: what the monitor heard from pub, and n/a for the rest */
   const char *json = slurp(report);
   assert_non_null(json);
-  assert_true(json_num(json, "status_samples") > 0);
-  assert_true(json_num(json, "deadline_misses") == 4);
-  assert_true(json_num(json, "iteration_p50_ms") > 3.99 && json_num(json, "iteration_p50_ms") < 4.01);
-  assert_true(json_num(json, "plans_published") == 3);
+  assert_true(mi_test_json_num(json, "status_samples") > 0);
+  assert_true(mi_test_json_num(json, "deadline_misses") == 4);
+  assert_true(mi_test_json_num(json, "iteration_p50_ms") > 3.99 &&
+              mi_test_json_num(json, "iteration_p50_ms") < 4.01);
+  assert_true(mi_test_json_num(json, "plans_published") == 3);
   assert_non_null(strstr(json, "\"picks_attempted\": null"));
   assert_non_null(strstr(json, "\"collisions\": null"));
   assert_non_null(strstr(json, "\"name\": \"echo\", \"kind\": \"command\", \"starts\": 1"));

@@ -44,35 +44,24 @@ static pid_t start(char *const argv[], int *fd_out) {
   return mi_test_spawn(MIRAI, argv, MIRAI_SOURCE_DIR, fd_out);
 }
 
-static int finish(pid_t pid, int fd, char *out, size_t out_sz) {
-  size_t len = 0;
-  ssize_t k;
-  while (len + 1 < out_sz && (k = read(fd, out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
-  out[len] = '\0';
-  close(fd);
-  int st;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void test_help_and_errors(void **state) {
   (void)state;
   static char out[65536];
   int fd;
   char *help[] = {"mirai", "node", "predictor", "--help", NULL};
   pid_t pid = start(help, &fd);
-  assert_int_equal(finish(pid, fd, out, sizeof out), 0);
+  assert_int_equal(mi_test_finish(pid, fd, out, sizeof out), 0);
   assert_non_null(strstr(out, "planning.joint_state_budget"));
   assert_non_null(strstr(out, "use_sim_time"));
   assert_non_null(strstr(out, "task.start"));
   assert_non_null(strstr(out, "rt/plan"));
   char *nourdf[] = {"mirai", "node", "predictor", "-p", "dds.domain_id:=95", NULL};
   pid = start(nourdf, &fd);
-  assert_int_equal(finish(pid, fd, out, sizeof out), 1);
+  assert_int_equal(mi_test_finish(pid, fd, out, sizeof out), 1);
   assert_non_null(strstr(out, "model.urdf is not set"));
   char *badp[] = {"mirai", "node", "predictor", "-p", "planning.rate_hz:=-3", NULL};
   pid = start(badp, &fd);
-  assert_int_equal(finish(pid, fd, out, sizeof out), 2);
+  assert_int_equal(mi_test_finish(pid, fd, out, sizeof out), 2);
   assert_non_null(strstr(out, "planning.rate_hz"));
 }
 
@@ -272,7 +261,7 @@ static void test_process(void **state) {
 
   kill(pid, SIGINT);
   static char out[1 << 16];
-  assert_int_equal(finish(pid, fd, out, sizeof out), 0);
+  assert_int_equal(mi_test_finish(pid, fd, out, sizeof out), 0);
   assert_non_null(strstr(out, "rejected: 1 dds, 1 names, 0 frames, 0 zones, 0 goals, 3 estimator"));
   mi_dds_node_destroy(pl.n);
 }
@@ -340,7 +329,7 @@ static double median_plan_age_ms(int domain, bool on_joint_state) {
   }
   kill(pid, SIGINT);
   static char out[1 << 16];
-  assert_int_equal(finish(pid, fd, out, sizeof out), 0);
+  assert_int_equal(mi_test_finish(pid, fd, out, sizeof out), 0);
   mi_dds_node_destroy(a.n);
   if (a.nplans < 40) fail_msg("%d plans in 3 s (on_joint_state %d)", a.nplans, on_joint_state);
   qsort(a.age_ns, (size_t)a.nplans, sizeof a.age_ns[0], cmp_i64);

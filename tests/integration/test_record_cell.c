@@ -84,15 +84,7 @@ static const char *const k_topics[T_N] = {"/plan", "/planner/status", "/controll
 
 static void test_record_30s_cell_loses_nothing(void **state) {
   (void)state;
-  static const char *const kinds[] = {"sim", "predictor", "controller"};
-  for (size_t i = 0; i < 3; i++) {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s node %s --help >/dev/null 2>&1", MIRAI, kinds[i]);
-    if (run(cmd) != 0) {
-      print_message("this mirai has no node kind '%s': skipped\n", kinds[i]);
-      skip();
-    }
-  }
+  mi_test_require_node_kinds(MIRAI);
   char mcap[256], report[256];
   snprintf(mcap, sizeof mcap, "%s/record_cell_%d.mcap", P_tmpdir, (int)getpid());
   snprintf(report, sizeof report, "%s/record_cell_%d.json", P_tmpdir, (int)getpid());
@@ -116,12 +108,8 @@ static void test_record_30s_cell_loses_nothing(void **state) {
   print_message("%.2500s\n", rep ? rep : g_launch);
   assert_int_equal(rc, 0);
   /* counters restart with a node: the comparison needs one life each */
-  FILE *f = fopen(report, "r");
-  assert_non_null(f);
   static char json[1 << 16];
-  size_t jn = fread(json, 1, sizeof json - 1, f);
-  json[jn] = '\0';
-  fclose(f);
+  mi_test_read_file(report, json, sizeof json);
   unlink(report);
   assert_non_null(strstr(json, "\"name\": \"sim\", \"kind\": \"sim\", \"starts\": 1,"));
   assert_non_null(strstr(json, "\"name\": \"predictor\", \"kind\": \"predictor\", \"starts\": 1,"));

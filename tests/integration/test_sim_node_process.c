@@ -35,14 +35,7 @@
 static int run_capture(char *const argv[], char *out, size_t out_sz) {
   int fd;
   pid_t pid = mi_test_spawn(MIRAI, argv, MIRAI_SOURCE_DIR, &fd);
-  size_t len = 0;
-  ssize_t k;
-  while ((k = read(fd, out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
-  out[len] = '\0';
-  close(fd);
-  int st;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return mi_test_finish(pid, fd, out, out_sz);
 }
 
 static void test_help_and_errors(void **state) {
@@ -134,14 +127,7 @@ static child start_sim(const char *mode, const char *domain) {
 /* SIGINT, then its exit status and everything it printed */
 static int stop_sim(child c, char *out, size_t out_sz) {
   kill(c.pid, SIGINT);
-  size_t len = 0;
-  ssize_t k;
-  while ((k = read(c.fd, out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
-  out[len] = '\0';
-  close(c.fd);
-  int st;
-  waitpid(c.pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return mi_test_finish(c.pid, c.fd, out, out_sz);
 }
 
 static void publish_cmd(mi_dds_pub *pub, int64_t stamp_ns, char **names, double *eff) {

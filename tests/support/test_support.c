@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,4 +52,47 @@ int mi_test_shell(const char *cmd, char *out, size_t out_sz) {
   out[n] = '\0';
   int st = pclose(p);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int mi_test_finish(pid_t pid, int fd, char *out, size_t out_sz) {
+  size_t len = 0;
+  ssize_t k;
+  while (len + 1 < out_sz && (k = read(fd, out + len, out_sz - 1 - len)) > 0) len += (size_t)k;
+  out[len] = '\0';
+  close(fd);
+  int st;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void mi_test_require_node_kinds(const char *mirai) {
+  static const char *const kinds[] = {"sim", "predictor", "controller"};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    char cmd[512], out[256];
+    snprintf(cmd, sizeof cmd, "%s node %s --help >/dev/null 2>&1", mirai, kinds[i]);
+    if (mi_test_shell(cmd, out, sizeof out) != 0) {
+      print_message("this mirai has no node kind '%s': skipped\n", kinds[i]);
+      skip();
+    }
+  }
+}
+
+char *mi_test_read_file(const char *path, char *buf, size_t buf_sz) {
+  FILE *f = fopen(path, "r");
+  if (!f) print_error("cannot open %s\n", path);
+  assert_non_null(f);
+  size_t n = fread(buf, 1, buf_sz - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+double mi_test_json_num(const char *json, const char *key) {
+  char pat[96];
+  snprintf(pat, sizeof pat, "\"%s\": ", key);
+  const char *p = strstr(json, pat);
+  if (!p) return -1e300;
+  p += strlen(pat);
+  if (!strncmp(p, "null", 4)) return -1e300;
+  return strtod(p, NULL);
 }
