@@ -242,6 +242,16 @@ MI_WM_FN V3 MI_WM_N(mi_wm_sy_mulv)(const SY *a, V3 v) {
                                 a->xy * v.x + a->yy * v.y + a->yz * v.z,
                                 a->xz * v.x + a->yz * v.y + a->zz * v.z);
 }
+/* a += b, a symmetric 3x3 */
+MI_WM_FN void MI_WM_N(mi_wm__sy_addto)(SY *a, const SY *b) {
+  a->xx = a->xx + b->xx;
+  a->yy = a->yy + b->yy;
+  a->zz = a->zz + b->zz;
+  a->xy = a->xy + b->xy;
+  a->xz = a->xz + b->xz;
+  a->yz = a->yz + b->yz;
+}
+
 /* r = R S R^T, S symmetric: M = R S (27 multiply-adds), then only the six
  * distinct entries of M R^T (18) */
 MI_WM_FN void MI_WM_N(mi_wm_sy_rot)(const M3 *R, const SY *a, SY *r) {
@@ -415,19 +425,9 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
     M3 *Bp = &IB[par];
     if (MI_WM_N(mi_wm__at_parent)(d, i)) {
       /* no origin shift: the rotated blocks and forces add as they are */
-      Ap->xx = Ap->xx + Ar.xx;
-      Ap->yy = Ap->yy + Ar.yy;
-      Ap->zz = Ap->zz + Ar.zz;
-      Ap->xy = Ap->xy + Ar.xy;
-      Ap->xz = Ap->xz + Ar.xz;
-      Ap->yz = Ap->yz + Ar.yz;
+      MI_WM_N(mi_wm__sy_addto)(Ap, &Ar);
       for (int k = 0; k < 9; k++) Bp->m[k] = Bp->m[k] + Br.m[k];
-      Dp->xx = Dp->xx + Dr.xx;
-      Dp->yy = Dp->yy + Dr.yy;
-      Dp->zz = Dp->zz + Dr.zz;
-      Dp->xy = Dp->xy + Dr.xy;
-      Dp->xz = Dp->xz + Dr.xz;
-      Dp->yz = Dp->yz + Dr.yz;
+      MI_WM_N(mi_wm__sy_addto)(Dp, &Dr);
       pn[par] = MI_WM_N(mi_wm_v3_add)(pn[par], MI_WM_N(mi_wm_m3_mulv)(&R[i], an));
       pf[par] = MI_WM_N(mi_wm_v3_add)(pf[par], MI_WM_N(mi_wm_m3_mulv)(&R[i], af));
       continue;
@@ -460,12 +460,7 @@ MI_WM_FN void MI_WM_N(mi_wm_aba_local)(const MI_WM_DYN *d, const M3 *R, const V3
     Bp->m[6] = Bp->m[6] + Br.m[6] + pd0.z;
     Bp->m[7] = Bp->m[7] + Br.m[7] + pd1.z;
     Bp->m[8] = Bp->m[8] + Br.m[8] + pd2.z;
-    Dp->xx = Dp->xx + Dr.xx;
-    Dp->yy = Dp->yy + Dr.yy;
-    Dp->zz = Dp->zz + Dr.zz;
-    Dp->xy = Dp->xy + Dr.xy;
-    Dp->xz = Dp->xz + Dr.xz;
-    Dp->yz = Dp->yz + Dr.yz;
+    MI_WM_N(mi_wm__sy_addto)(Dp, &Dr);
     V3 fp = MI_WM_N(mi_wm_m3_mulv)(&R[i], af);
     V3 np = MI_WM_N(mi_wm_v3_add)(MI_WM_N(mi_wm_m3_mulv)(&R[i], an), MI_WM_N(mi_wm_v3_cross)(pp, fp));
     pn[par] = MI_WM_N(mi_wm_v3_add)(pn[par], np);
