@@ -72,6 +72,19 @@ static void random_q(uint32_t i, float *q) {
   }
 }
 
+/* the batch evaluation of candidates U[0..nc) (kn floats each) into cost[]
+ * equals the scalar trajectory's cost of each, finite and positive, to rel */
+static void expect_scalar_costs(mi_rollout *r, const float *U, int nc, int kn, float *cost,
+                                float rel) {
+  mi_planner_system sys = mi_rollout_system(r);
+  sys.eval(sys.self, U, 0, nc, cost, 0);
+  for (int k = 0; k < nc; k++) {
+    float c = mi_rollout_trajectory(r, U + (size_t)k * (size_t)kn, NULL, NULL);
+    assert_true(isfinite(c) && c > 0.0f);
+    assert_float_equal(cost[k], c, rel * c);
+  }
+}
+
 /* the batch path (lanes + scalar tail) and the scalar trajectory give the
  * same costs (up to float rounding and fused multiply-adds) */
 static void check_batch_matches_scalar(void) {
@@ -97,13 +110,7 @@ static void check_batch_matches_scalar(void) {
                          mi_philox_key_from_seed(3), e);
       U[k * kn + i] = q0[i % n] + 0.3f * e[0];
     }
-  mi_planner_system sys = mi_rollout_system(r);
-  sys.eval(sys.self, U, 0, 37, cost, 0);
-  for (int k = 0; k < 37; k++) {
-    float c = mi_rollout_trajectory(r, U + k * kn, NULL, NULL);
-    assert_true(isfinite(c) && c > 0.0f);
-    assert_float_equal(cost[k], c, 2e-3 * c);
-  }
+  expect_scalar_costs(r, U, 37, kn, cost, 2e-3f);
   mi_rollout_destroy(r);
 }
 
@@ -639,13 +646,7 @@ static void test_invalid(void **state) {
   assert_int_equal(mi_rollout_set_state(r, q0, NULL), MI_OK);
   for (int k = 0; k < 16; k++)
     for (int i = 0; i < kn; i++) U[k * kn + i] = q0[i % n] + 0.01f * (float)((k + i) % 7 - 3);
-  mi_planner_system sys = mi_rollout_system(r);
-  sys.eval(sys.self, U, 0, 16, cost, 0);
-  for (int k = 0; k < 16; k++) {
-    float c = mi_rollout_trajectory(r, U + k * kn, NULL, NULL);
-    assert_true(isfinite(c) && c > 0.0f);
-    assert_float_equal(cost[k], c, 1e-4 * c);
-  }
+  expect_scalar_costs(r, U, 16, kn, cost, 1e-4f);
   mi_rollout_destroy(r);
 }
 
