@@ -74,6 +74,7 @@ struct mi_pred_node {
   int64_t js_stamp_ns; /* stamp of the last accepted joint state (executor thread) */
   int64_t js_interval_ns; /* smoothed interval of the joint states' stamps (executor) */
   bool cycle_due;         /* the timer ticked, the cycle waits for a joint state (executor) */
+  int64_t period_ns;      /* the planning period, 1 / planning.rate_hz */
   _Atomic uint64_t est_rejected[MI_WM_EST_REJECT_COUNT]; /* the core's, by reason */
   /* outbound buffers, sized at create (executor thread only) */
   char *joint_names[MI_WM_MAX_DOF];
@@ -142,8 +143,8 @@ static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_in
   int64_t stamp = stamp_or_now(n, &js->header);
   if (n->js_stamp_ns > 0 && stamp > n->js_stamp_ns) {
     /* the stream's interval (smoothed; a gap counts as one period at most) */
-    int64_t d = stamp - n->js_stamp_ns, cap = mi_ns_from_s(1.0 / n->p.core.rate_hz);
-    if (d > cap) d = cap;
+    int64_t d = stamp - n->js_stamp_ns;
+    if (d > n->period_ns) d = n->period_ns;
     n->js_interval_ns = n->js_interval_ns > 0 ? n->js_interval_ns + (d - n->js_interval_ns) / 8 : d;
   }
   n->js_stamp_ns = stamp; /* what the next cycle plans from */
@@ -364,10 +365,9 @@ static void on_cycle(mi_dds_timer *t, int64_t timer_now, void *user) {
   mi_pred_node *n = user;
   int64_t now = mi_dds_node_now(n->node);
   int64_t age = now - n->js_stamp_ns, iv = n->js_interval_ns;
-  int64_t period = mi_ns_from_s(1.0 / n->p.core.rate_hz);
   bool wait = n->p.on_joint_state && !n->p.dds.use_sim_time && !n->cycle_due &&
               n->js_stamp_ns > 0 && iv > 0 &&
-              2 * iv <= period && age > 0 && 2 * age < 3 * iv;
+              2 * iv <= n->period_ns && age > 0 && 2 * age < 3 * iv;
   if (wait)
     n->cycle_due = true;
   else
@@ -382,6 +382,7 @@ mi_status mi_pred_node_create(const mi_pred_node_params *p, mi_pred_node **out, 
   mi_pred_node *n = calloc(1, sizeof *n);
   if (!n) return MI_ERR_NOMEM;
   n->p = *p;
+  n->period_ns = mi_ns_from_s(1.0 / p->core.rate_hz);
   mi_status st = mi_predictor_create(&p->core, &n->pr, err, err_sz);
   if (st != MI_OK) goto fail;
   n->m = mi_predictor_model(n->pr);
@@ -414,8 +415,7 @@ mi_status mi_pred_node_create(const mi_pred_node_params *p, mi_pred_node **out, 
   if ((st = mi_dds_pub_create_std(n->node, MI_TOPIC_PLAN, &n->plan_pub)) != MI_OK ||
       (st = mi_dds_pub_create_std(n->node, MI_TOPIC_PLANNER_STATUS, &n->status_pub)) != MI_OK)
     goto fail_dds;
-  if ((st = mi_dds_timer_create(n->node, mi_ns_from_s(1.0 / p->core.rate_hz), on_cycle, n,
-                                &n->timer)) != MI_OK)
+  if ((st = mi_dds_timer_create(n->node, n->period_ns, on_cycle, n, &n->timer)) != MI_OK)
     goto fail_dds;
   *out = n;
   return MI_OK;
