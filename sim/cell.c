@@ -526,12 +526,17 @@ int mi_sim_cell_parts(const mi_sim_cell *c, mi_sim_part_state *out, int max) {
   return n;
 }
 
-mi_status mi_sim_cell_step(mi_sim_cell *c) {
-  /* the sensors see the state at t, before the step (the first at t = 0) */
+void mi_sim_cell_sense(mi_sim_cell *c) {
+  /* the sensors see the state at t, before the step (the first at t = 0);
+   * a sensor samples once per due time, so a second call at t does nothing */
   if (sensor_due(&c->sc_joint, c->t_ns)) sample_joints(c);
   if (sensor_due(&c->sc_wrench, c->t_ns)) sample_wrench(c);
   if (sensor_due(&c->sc_parts, c->t_ns)) sample_parts(c);
   if (sensor_due(&c->sc_zone, c->t_ns)) sample_zone(c);
+}
+
+mi_status mi_sim_cell_step(mi_sim_cell *c) {
+  mi_sim_cell_sense(c);
 
   mi_sim_arrival a;
   while (mi_sim_arrivals_poll(&c->arrivals, c->t_ns, &a)) spawn_part(c, &a);

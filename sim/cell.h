@@ -150,8 +150,14 @@ void mi_sim_cell_destroy(mi_sim_cell *c);
  * @retval MI_OK or MI_ERR_REJECTED */
 mi_status mi_sim_cell_command(mi_sim_cell *c, const mi_sim_cmd_in *cmd);
 
-/* One physics step: arrivals, watchdog, actuation, physics, parts leaving,
- * sensor sampling. */
+/* The sensors due at the current time sample the state (into their delay
+ * lines: pop them with mi_sim_cell_pop_*). mi_sim_cell_step does it first
+ * itself; a sensor samples once per due time, so calling this before it
+ * only lets a caller publish the samples before the physics step. */
+void mi_sim_cell_sense(mi_sim_cell *c);
+
+/* One physics step: sensor sampling (mi_sim_cell_sense), arrivals,
+ * watchdog, actuation, physics, parts leaving. */
 mi_status mi_sim_cell_step(mi_sim_cell *c);
 
 /* Cell time in ns (steps * physics period). */

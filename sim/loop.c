@@ -25,6 +25,11 @@ mi_status mi_sim_loop_step(mi_sim_cell *c, int mode, int64_t stamp_base_ns, cons
   if (!c || !io) return MI_ERR_INVALID;
   if (mode == MI_SIM_TIME_LOCKSTEP && io->clock) io->clock(io->user, mi_sim_cell_time_ns(c));
   if (io->poll_commands) io->poll_commands(io->user, c);
+  /* what the sensors measure at t goes out before the physics step, as a
+   * driver publishes on measuring (only samples without a modelled latency:
+   * a delayed one is due at the end of some step, as before) */
+  mi_sim_cell_sense(c);
+  publish_due(c, io, stamp_base_ns);
   mi_status s = mi_sim_cell_step(c);
   if (s != MI_OK) return s;
   publish_due(c, io, stamp_base_ns);
