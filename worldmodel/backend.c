@@ -333,6 +333,20 @@ mi_status mi_wm_engine_optimize(mi_wm_engine *e, mi_planner_result *res) {
 #endif
 }
 
+mi_status mi_wm_engine_prepare(mi_wm_engine *e) {
+  return e->backend == MI_BACKEND_CPU ? mi_planner_prepare(e->pl, e->pool) : MI_OK;
+}
+
+mi_status mi_wm_engine_explore(mi_wm_engine *e) {
+  if (e->backend != MI_BACKEND_CPU) return MI_ERR_STATE;
+  return mi_planner_explore(e->pl, &e->sys, e->pool);
+}
+
+mi_status mi_wm_engine_refine(mi_wm_engine *e, mi_planner_result *res) {
+  if (e->backend != MI_BACKEND_CPU) return MI_ERR_STATE;
+  return mi_planner_refine(e->pl, &e->sys, e->pool, res);
+}
+
 /* the CUDA engine keeps the plan on the host between cycles; these follow
  * worldmodel/planner.c's functions of the same names */
 void mi_wm_engine_reset(mi_wm_engine *e, const float *u0) {

@@ -95,6 +95,13 @@ mi_status mi_wm_engine_set_inertia(mi_wm_engine *e, const mi_wm_dynf *d);
 /* One planning cycle (pp->iterations iterations). res may be NULL.
  * @retval MI_ERR_DEVICE (a CUDA call failed; logged) @retval MI_ERR_STATE */
 mi_status mi_wm_engine_optimize(mi_wm_engine *e, mi_planner_result *res);
+/* The next optimize's noise drawn now, between cycles (mi_planner_prepare;
+ * the CUDA backend draws on the device, nothing to do). */
+mi_status mi_wm_engine_prepare(mi_wm_engine *e);
+/* The two phases of a cycle (mi_planner_explore, mi_planner_refine): the
+ * CPU backend only (MI_ERR_STATE on CUDA). */
+mi_status mi_wm_engine_explore(mi_wm_engine *e);
+mi_status mi_wm_engine_refine(mi_wm_engine *e, mi_planner_result *res);
 
 /* As mi_planner_reset, mi_planner_set_knots, mi_planner_shift,
  * mi_planner_knots, mi_planner_control_at, mi_planner_best. */

@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ static const mi_param_def k_defs[] = {
     MI_P_INT(S, elites, "planner.elites", "64", 1, 1048576, NULL, "cem: candidates kept per iteration"),
     MI_P_INT(S, threads, "planner.threads", "0", 0, 256, NULL, "cpu backend worker threads; 0: all cores"),
     MI_P_INT(S, block, "planner.block", "32", 1, 65536, NULL, "candidates per cpu task (fixed: results never depend on the thread count)"),
+    MI_P_INT(S, refine, "planner.refine", "0", 0, 1048576, NULL, "two-phase cycle: all K scored from the state predicted for the next joint state, this many of the best scored again from it (cpu; 0: one phase)"),
     MI_P_INT(S, seed, "planner.seed", "1", 0, 9007199254740991.0, NULL, "Philox key of the sampling noise"),
     MI_P_DOUBLE(S, dt, "planner.dt", "0.02", 1e-5, 1.0, "s", "rollout step"),
     MI_P_DOUBLE(S, temperature, "planner.temperature", "0.1", 1e-9, 1e9, NULL, "mppi temperature (see temperature_scale)"),
@@ -102,6 +104,9 @@ struct mi_planner {
   float *std;           /* kn (cem adapts it; mppi and ps keep noise) */
   float *noise;         /* nu */
   float *U;             /* K x kn */
+  float *eps;           /* K x kn: the standard normals of iteration eps_iter */
+  uint32_t eps_iter;    /* the iteration eps holds (eps_ok) */
+  bool eps_ok;
   float *cost;          /* K */
   double *w;            /* K: mppi weights */
   int *order;           /* K: cem sort */
@@ -111,6 +116,13 @@ struct mi_planner {
   float *tmp;           /* kn: shift scratch */
   float *best;          /* kn */
   float best_cost;
+  /* two-phase iterations (mi_planner_explore / mi_planner_refine) */
+  int R;                /* candidates refined (0: none) */
+  int *idx_r;           /* R: which candidates (0 first, then by explored cost) */
+  float *Ur;            /* R x kn: their knots, contiguous for the system */
+  float *cost_r;        /* R: their costs from the measured state */
+  float *dc;            /* R: scratch, refined minus explored cost */
+  bool explored;        /* U, cost hold iteration iter explored, not refined */
   /* per-run context for pool tasks */
   const mi_planner_system *sys;
 };
@@ -130,12 +142,14 @@ mi_status mi_planner_create(const mi_planner_params *pp, int nu, mi_planner **ou
   p->nk = (int)pp->knots;
   p->nu = nu;
   p->kn = p->nk * nu;
+  p->R = pp->refine > 0 ? (int)(pp->refine < pp->K ? pp->refine : pp->K) : 0;
   p->key = mi_philox_key_from_seed((uint64_t)pp->seed);
   size_t kn = (size_t)p->kn, K = (size_t)p->K;
   p->mean = calloc(kn, sizeof(float));
   p->std = calloc(kn, sizeof(float));
   p->noise = calloc((size_t)nu, sizeof(float));
   p->U = calloc(K * kn, sizeof(float));
+  p->eps = calloc(K * kn, sizeof(float));
   p->cost = calloc(K, sizeof(float));
   p->w = calloc(K, sizeof(double));
   p->order = calloc(K, sizeof(int));
@@ -144,7 +158,12 @@ mi_status mi_planner_create(const mi_planner_params *pp, int nu, mi_planner **ou
   p->acc2 = calloc(kn, sizeof(double));
   p->tmp = calloc(kn, sizeof(float));
   p->best = calloc(kn, sizeof(float));
-  if (!p->mean || !p->std || !p->noise || !p->U || !p->cost || !p->w || !p->order || !p->order_tmp || !p->acc ||
+  const size_t R1 = (size_t)(p->R > 0 ? p->R : 1);
+  p->idx_r = calloc(R1, sizeof(int));
+  p->Ur = calloc(R1 * kn, sizeof(float));
+  p->cost_r = calloc(R1, sizeof(float));
+  p->dc = calloc(R1, sizeof(float));
+  if (!p->idx_r || !p->Ur || !p->cost_r || !p->dc || !p->mean || !p->std || !p->noise || !p->U || !p->eps || !p->cost || !p->w || !p->order || !p->order_tmp || !p->acc ||
       !p->acc2 || !p->tmp || !p->best) {
     mi_planner_destroy(p);
     return MI_ERR_NOMEM;
@@ -162,6 +181,7 @@ void mi_planner_destroy(mi_planner *p) {
   free(p->std);
   free(p->noise);
   free(p->U);
+  free(p->eps);
   free(p->cost);
   free(p->w);
   free(p->order);
@@ -170,6 +190,10 @@ void mi_planner_destroy(mi_planner *p) {
   free(p->acc2);
   free(p->tmp);
   free(p->best);
+  free(p->idx_r);
+  free(p->Ur);
+  free(p->cost_r);
+  free(p->dc);
   free(p);
 }
 
@@ -189,28 +213,40 @@ void mi_planner_set_knots(mi_planner *p, const float *knots) {
     for (int j = 0; j < p->nu; j++) p->std[k * p->nu + j] = p->noise[j];
 }
 
-/* candidate k of the current iteration: the mean for k = 0, else the mean
- * plus Philox noise, clamped to the system's bounds */
+/* candidate k's standard normals of iteration iter (knots x nu; zero for
+ * k = 0, the mean): Philox keyed by (knot, candidate, iteration, lane / 4),
+ * so they depend on nothing but their index */
+static void candidate_normals(const mi_planner *p, int k, uint32_t iter, float *e) {
+  const int nu = p->nu;
+  for (int t = 0; t < p->nk; t++)
+    for (int j0 = 0; j0 < nu; j0 += 4) {
+      float r[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      if (k > 0)
+        mi_philox_normal4f(mi_philox_ctr_make((uint32_t)t, (uint32_t)k, iter, (uint32_t)(j0 / 4)),
+                           p->key, r);
+      for (int j = j0; j < j0 + 4 && j < nu; j++) e[t * nu + j] = r[j - j0];
+    }
+}
+
+/* candidate k of the current iteration: the mean plus std times its
+ * normals (prepared by mi_planner_prepare, else drawn here), clamped to
+ * the system's bounds */
 static void sample_candidate(const mi_planner *p, const mi_planner_system *sys, int k,
                              float *u) {
-  const int nu = p->nu;
-  for (int t = 0; t < p->nk; t++) {
-    const float *m = p->mean + t * nu;
-    const float *sd = p->std + t * nu;
-    float *o = u + t * nu;
-    for (int j0 = 0; j0 < nu; j0 += 4) {
-      float e[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-      if (k > 0)
-        mi_philox_normal4f(mi_philox_ctr_make((uint32_t)t, (uint32_t)k, p->iter, (uint32_t)(j0 / 4)),
-                           p->key, e);
-      for (int j = j0; j < j0 + 4 && j < nu; j++) {
-        float v = m[j] + sd[j] * e[j - j0];
-        if (sys->u_lo && v < sys->u_lo[j]) v = sys->u_lo[j];
-        if (sys->u_hi && v > sys->u_hi[j]) v = sys->u_hi[j];
-        o[j] = v;
-      }
-    }
+  const int kn = p->kn;
+  float own[MI_PLANNER_MAX_KNOTS * MI_PLANNER_MAX_NU];
+  const float *e = p->eps + (size_t)k * kn;
+  if (!p->eps_ok || p->eps_iter != p->iter) {
+    candidate_normals(p, k, p->iter, own);
+    e = own;
   }
+  for (int t = 0, i = 0; t < p->nk; t++)
+    for (int j = 0; j < p->nu; j++, i++) {
+      float v = p->mean[i] + p->std[i] * e[i];
+      if (sys->u_lo && v < sys->u_lo[j]) v = sys->u_lo[j];
+      if (sys->u_hi && v > sys->u_hi[j]) v = sys->u_hi[j];
+      u[i] = v;
+    }
 }
 
 /* pool task: sample and score one fixed block of candidates */
@@ -222,6 +258,33 @@ static void block_task(void *ctx, int task, int worker) {
   int n = p->K - k0 < b ? p->K - k0 : b;
   for (int k = k0; k < k0 + n; k++) sample_candidate(p, sys, k, p->U + (size_t)k * p->kn);
   sys->eval(sys->self, p->U + (size_t)k0 * p->kn, k0, n, p->cost + k0, worker);
+}
+
+/* pool task: one block's normals for the next iteration */
+static void prepare_task(void *ctx, int task, int worker) {
+  (void)worker;
+  mi_planner *p = ctx;
+  int b = (int)p->pp.block;
+  int k0 = task * b;
+  int n = p->K - k0 < b ? p->K - k0 : b;
+  for (int k = k0; k < k0 + n; k++)
+    candidate_normals(p, k, p->iter, p->eps + (size_t)k * p->kn);
+}
+
+mi_status mi_planner_prepare(mi_planner *p, mi_pool *pool) {
+  if (!p) return MI_ERR_INVALID;
+  if (p->eps_ok && p->eps_iter == p->iter) return MI_OK;
+  int n_tasks = (p->K + (int)p->pp.block - 1) / (int)p->pp.block;
+  p->eps_ok = false;
+  if (pool) {
+    mi_status st = mi_pool_run(pool, n_tasks, prepare_task, p);
+    if (st != MI_OK) return st;
+  } else {
+    for (int t = 0; t < n_tasks; t++) prepare_task(p, t, 0);
+  }
+  p->eps_iter = p->iter;
+  p->eps_ok = true;
+  return MI_OK;
 }
 
 /* order by cost, ties (and NaN, last) by index: a total order, so the
@@ -312,48 +375,143 @@ static void update_cem(mi_planner *p) {
   }
 }
 
+/* sample and score all K candidates of iteration iter, in fixed blocks */
+static mi_status sample_score(mi_planner *p, mi_pool *pool) {
+  int n_tasks = (p->K + (int)p->pp.block - 1) / (int)p->pp.block;
+  if (pool) return mi_pool_run(pool, n_tasks, block_task, p);
+  for (int t = 0; t < n_tasks; t++) block_task(p, t, 0);
+  return MI_OK;
+}
+
+/* the cheapest of n candidates, first index on ties */
+static int cheapest(const float *cost, int n) {
+  int kb = 0;
+  for (int k = 1; k < n; k++)
+    if (cost[k] < cost[kb] || (isnan(cost[kb]) && !isnan(cost[k]))) kb = k;
+  return kb;
+}
+
+/* the end of an iteration over the K scored candidates: keep the best,
+ * update the mean (and std) */
+static void finish_iteration(mi_planner *p) {
+  const int kn = p->kn;
+  int kb = cheapest(p->cost, p->K);
+  float best = p->cost[kb];
+  p->best_cost = best;
+  memcpy(p->best, p->U + (size_t)kb * kn, (size_t)kn * sizeof(float));
+  if (isfinite(best)) {
+    switch (p->pp.kind) {
+      case MI_PLANNER_CEM: update_cem(p); break;
+      case MI_PLANNER_PS: memcpy(p->mean, p->best, (size_t)kn * sizeof(float)); break;
+      default: update_mppi(p, best); break;
+    }
+  }
+  p->iter++;
+}
+
 mi_status mi_planner_optimize(mi_planner *p, const mi_planner_system *sys, mi_pool *pool,
                               mi_planner_result *res) {
   if (!p || !sys || !sys->eval || sys->nu != p->nu) return MI_ERR_INVALID;
-  const int K = p->K, kn = p->kn;
-  int n_tasks = (K + (int)p->pp.block - 1) / (int)p->pp.block;
-  float nominal = INFINITY, best = INFINITY;
+  float nominal = INFINITY;
   int it;
   p->sys = sys;
+  p->explored = false;
   for (it = 0; it < (int)p->pp.iterations; it++) {
-    /* sample and score, in fixed blocks */
-    if (pool) {
-      mi_status st = mi_pool_run(pool, n_tasks, block_task, p);
-      if (st != MI_OK) {
-        p->sys = NULL;
-        return st;
-      }
-    } else {
-      for (int t = 0; t < n_tasks; t++) block_task(p, t, 0);
+    mi_status st = sample_score(p, pool);
+    if (st != MI_OK) {
+      p->sys = NULL;
+      return st;
     }
-    /* the cheapest, first index on ties */
-    int kb = 0;
-    for (int k = 1; k < K; k++)
-      if (p->cost[k] < p->cost[kb] || (isnan(p->cost[kb]) && !isnan(p->cost[k]))) kb = k;
     nominal = p->cost[0];
-    best = p->cost[kb];
-    p->best_cost = best;
-    memcpy(p->best, p->U + (size_t)kb * kn, (size_t)kn * sizeof(float));
-    /* update the mean (and std) */
-    if (isfinite(best)) {
-      switch (p->pp.kind) {
-        case MI_PLANNER_CEM: update_cem(p); break;
-        case MI_PLANNER_PS: memcpy(p->mean, p->best, (size_t)kn * sizeof(float)); break;
-        default: update_mppi(p, best); break;
-      }
-    }
-    p->iter++;
+    finish_iteration(p);
   }
   p->sys = NULL;
   if (res) {
-    res->best_cost = best;
+    res->best_cost = p->best_cost;
     res->nominal_cost = nominal;
     res->iterations = it;
+    res->iteration = p->iter;
+  }
+  return MI_OK;
+}
+
+mi_status mi_planner_explore(mi_planner *p, const mi_planner_system *sys, mi_pool *pool) {
+  if (!p || !sys || !sys->eval || sys->nu != p->nu) return MI_ERR_INVALID;
+  if (p->R < 1) return MI_ERR_STATE;
+  const int K = p->K, kn = p->kn;
+  p->sys = sys;
+  p->explored = false;
+  /* the iterations before the last one, whole */
+  for (int it = 0; it + 1 < (int)p->pp.iterations; it++) {
+    mi_status st = sample_score(p, pool);
+    if (st != MI_OK) {
+      p->sys = NULL;
+      return st;
+    }
+    finish_iteration(p);
+  }
+  mi_status st = sample_score(p, pool);
+  p->sys = NULL;
+  if (st != MI_OK) return st;
+  /* refine candidate 0 (the mean: the nominal cost) and the R - 1 cheapest
+   * others, in cost order */
+  for (int k = 0; k < K; k++) p->order[k] = k;
+  sort_by_cost(p->cost, p->order, p->order_tmp, K);
+  p->idx_r[0] = 0;
+  for (int e = 0, r = 1; r < p->R && e < K; e++)
+    if (p->order[e] != 0) p->idx_r[r++] = p->order[e];
+  for (int r = 0; r < p->R; r++)
+    memcpy(p->Ur + (size_t)r * kn, p->U + (size_t)p->idx_r[r] * kn, (size_t)kn * sizeof(float));
+  p->explored = true;
+  return MI_OK;
+}
+
+/* pool task: score one block of the kept candidates again */
+static void refine_task(void *ctx, int task, int worker) {
+  mi_planner *p = ctx;
+  int b = (int)p->pp.block;
+  int k0 = task * b;
+  int n = p->R - k0 < b ? p->R - k0 : b;
+  p->sys->eval(p->sys->self, p->Ur + (size_t)k0 * p->kn, k0, n, p->cost_r + k0, worker);
+}
+
+mi_status mi_planner_refine(mi_planner *p, const mi_planner_system *sys, mi_pool *pool,
+                            mi_planner_result *res) {
+  if (!p || !sys || !sys->eval || sys->nu != p->nu) return MI_ERR_INVALID;
+  if (!p->explored) return MI_ERR_STATE;
+  int n_tasks = (p->R + (int)p->pp.block - 1) / (int)p->pp.block;
+  p->sys = sys;
+  mi_status st = MI_OK;
+  if (pool)
+    st = mi_pool_run(pool, n_tasks, refine_task, p);
+  else
+    for (int t = 0; t < n_tasks; t++) refine_task(p, t, 0);
+  p->sys = NULL;
+  if (st != MI_OK) return st;
+  p->explored = false;
+  /* every candidate's cost from the measured state: the refined ones' as
+   * scored, the others' explored cost moved by the refined ones' median
+   * change (a shift common to all changes no weight; what differs per
+   * candidate is known for the ones that weigh most) */
+  int nd = 0;
+  for (int r = 0; r < p->R; r++) {
+    float d = p->cost_r[r] - p->cost[p->idx_r[r]];
+    if (isfinite(d)) p->dc[nd++] = d;
+  }
+  for (int i = 1; i < nd; i++) /* insertion sort: R is small */
+    for (int j = i; j > 0 && p->dc[j] < p->dc[j - 1]; j--) {
+      float t = p->dc[j];
+      p->dc[j] = p->dc[j - 1];
+      p->dc[j - 1] = t;
+    }
+  const float shift = nd == 0 ? 0.0f : nd % 2 ? p->dc[nd / 2] : 0.5f * (p->dc[nd / 2 - 1] + p->dc[nd / 2]);
+  for (int k = 0; k < p->K; k++) p->cost[k] += shift;
+  for (int r = 0; r < p->R; r++) p->cost[p->idx_r[r]] = p->cost_r[r];
+  finish_iteration(p);
+  if (res) {
+    res->best_cost = p->best_cost;
+    res->nominal_cost = p->cost[0];
+    res->iterations = (int)p->pp.iterations;
     res->iteration = p->iter;
   }
   return MI_OK;

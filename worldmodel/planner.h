@@ -71,6 +71,7 @@ typedef struct mi_planner_params {
   int64_t elites;    /* cem */
   int64_t threads;   /* cpu pool; 0: all cores */
   int64_t block;     /* candidates per pool task (fixed blocks: determinism) */
+  int64_t refine;    /* two-phase: candidates scored again (mi_planner_refine); 0: off */
   int64_t seed;
   double dt;         /* rollout step [s] */
   double temperature;
@@ -150,6 +151,41 @@ void mi_planner_set_knots(mi_planner *p, const float *knots);
  * @retval MI_ERR_STATE    the pool is busy (mi_pool_run's) */
 mi_status mi_planner_optimize(mi_planner *p, const mi_planner_system *sys, mi_pool *pool,
                               mi_planner_result *res);
+
+/* A two-phase iteration, for a measurement that is about to arrive (the
+ * real-time iteration scheme of MPC: prepare before the measurement, finish
+ * fast after it). mi_planner_explore runs iterations - 1 whole iterations
+ * and then samples and scores the K candidates of the last against sys as
+ * it is now (its state set to the one predicted for the measurement).
+ * mi_planner_refine, once sys holds the measured state, scores candidate 0
+ * (the mean) and the pp.refine - 1 cheapest others again, moves every other
+ * candidate's cost by the median change of those, and ends the iteration
+ * as mi_planner_optimize does over all K (mppi weights, cem elites, ps
+ * best). A change common to all candidates changes no weight; the ones
+ * re-scored carry most of the weight (with the spread-scaled temperature
+ * the cheapest 32 of 256 carried 40% of it at the median cycle of the
+ * pick task, the cheapest 128 95%). When the measured state is the
+ * predicted one the result is mi_planner_optimize's, bit for bit (where
+ * the system scores a candidate alike in any block position: whole lane
+ * groups).
+ * res may be NULL.
+ * @retval MI_ERR_INVALID  sys NULL or sys->nu differs from the planner's
+ * @retval MI_ERR_STATE    pp.refine is 0 (explore), nothing explored since
+ *                         the last refine or optimize (refine), or the pool
+ *                         is busy */
+mi_status mi_planner_explore(mi_planner *p, const mi_planner_system *sys, mi_pool *pool);
+mi_status mi_planner_refine(mi_planner *p, const mi_planner_system *sys, mi_pool *pool,
+                            mi_planner_result *res);
+
+/* Draw the noise of the next iteration now (on pool; NULL: the calling
+ * thread), so that mi_planner_optimize does not: the real-time iteration's
+ * preparation phase, run while the planner waits for its next measurement.
+ * The candidates are the same with or without it (the normals depend on the
+ * iteration counter only); a prepared set not used by the next iteration
+ * (mi_planner_optimize not called before another prepare) is kept.
+ * @retval MI_ERR_INVALID  p NULL
+ * @retval MI_ERR_STATE    the pool is busy (mi_pool_run's) */
+mi_status mi_planner_prepare(mi_planner *p, mi_pool *pool);
 
 /* Warm start: move the plan's origin forward by elapsed_s. */
 void mi_planner_shift(mi_planner *p, double elapsed_s);

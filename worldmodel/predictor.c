@@ -94,6 +94,10 @@ struct mi_predictor {
   bool task_changed;
   int64_t last_cycle_ns;
   bool have_last;
+  /* two-phase cycles (planner.refine): explored at explore_ns for the
+   * state predicted lead_ns ahead, refined at the next cycle */
+  bool explored;
+  int64_t explore_ns, lead_ns;
   /* outputs */
   mi_predictor_plan plan;
   mi_predictor_status st;
@@ -428,27 +432,32 @@ static void handed_out(mi_predictor *pr, int64_t now_ns) {
   pr->have_last_plan = true;
 }
 
-mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan) {
-  const int n = pr->n, H = pr->H;
-  const mi_predictor_params *p = &pr->p;
-  const int64_t t0 = mi_clock_mono_ns();
-  pr->st.cycles++;
-  pr->st.samples_rejected = mi_wm_est_rejected_total(&pr->est);
-  if (plan) *plan = NULL;
+/* a two-phase cycle (mi_predictor_explore) applies: refine set, the CPU
+ * engine, a task that optimises (reach, pick) */
+static bool two_phase(const mi_predictor *pr) {
+  return pr->p.planner.refine > 0 && (pr->task == MI_TASK_REACH || pr->task == MI_TASK_PICK) &&
+         mi_wm_engine_backend(pr->engine) == MI_BACKEND_CPU;
+}
 
-  pr->terms_due = false;
-
-  /* learner state (its prediction error: mi_predictor_after_cycle) */
+/* the learner's state (its prediction error: mi_predictor_after_cycle) and
+ * the rollout's tables after a new fit */
+static void learner_in(mi_predictor *pr) {
   mi_wm_learner_stats ls;
   mi_wm_learner_get_stats(pr->learner, &ls);
   pr->st.learner_fitted = ls.fitted;
   pr->st.learner_transitions = ls.transitions;
   rollout_correction(pr, &ls);
+}
 
-  /* 1. fresh joint state or nothing */
+/* 1-2: a fresh joint state or nothing; the joint state extrapolated to at_ns
+ * and the parts at at_ns into the rollout. MI_ERR_STALE is the caller's to
+ * count. */
+static mi_status cycle_state(mi_predictor *pr, int64_t now_ns, int64_t at_ns, double *q,
+                             float *qf) {
+  const int n = pr->n;
+  const mi_predictor_params *p = &pr->p;
   int64_t age = mi_wm_est_joint_age(&pr->est, now_ns);
   if (age > mi_ns_from_s(p->js_budget_s)) {
-    pr->st.stale++;
     if (age == INT64_MAX)
       set_reason(pr, "no joint state received yet");
     else
@@ -456,11 +465,9 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
                  p->js_budget_s * 1e3);
     return MI_ERR_STALE;
   }
-
-  /* 2. the present */
-  double q[MI_WM_MAX_DOF], qd[MI_WM_MAX_DOF];
-  float qf[MI_WM_MAX_DOF], qdf[MI_WM_MAX_DOF];
-  mi_wm_est_joint_at(&pr->est, now_ns, q, qd);
+  double qd[MI_WM_MAX_DOF];
+  float qdf[MI_WM_MAX_DOF];
+  mi_wm_est_joint_at(&pr->est, at_ns, q, qd);
   for (int j = 0; j < n; j++) {
     qf[j] = (float)q[j];
     qdf[j] = (float)qd[j];
@@ -470,24 +477,27 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     return MI_ERR_RANGE;
   }
   mi_wm_est_parts_expire(&pr->est, now_ns);
-  {
-    mi_pose parts[MI_WM_EST_MAX_TRACKS];
-    int type[MI_WM_EST_MAX_TRACKS] = {0};
-    int np = mi_wm_est_parts_at(&pr->est, now_ns, parts, NULL, NULL, MI_WM_EST_MAX_TRACKS);
-    if (pr->m->npart < 1) np = 0;
-    /* the part being picked is the goal, not an obstacle */
-    if (pr->task == MI_TASK_PICK) np = 0;
-    (void)mi_rollout_set_parts(pr->rollout, parts, type, np);
-  }
+  mi_pose parts[MI_WM_EST_MAX_TRACKS];
+  int type[MI_WM_EST_MAX_TRACKS] = {0};
+  int np = mi_wm_est_parts_at(&pr->est, at_ns, parts, NULL, NULL, MI_WM_EST_MAX_TRACKS);
+  if (pr->m->npart < 1) np = 0;
+  /* the part being picked is the goal, not an obstacle */
+  if (pr->task == MI_TASK_PICK) np = 0;
+  (void)mi_rollout_set_parts(pr->rollout, parts, type, np);
+  return MI_OK;
+}
 
-  /* 3. the task */
+/* 3: the task at at_ns: the warm start moved to at_ns, the goal */
+static mi_status cycle_task(mi_predictor *pr, int64_t at_ns, const float *qf, const double *q) {
+  const int n = pr->n;
+  const mi_predictor_params *p = &pr->p;
   if (pr->task_changed || !pr->have_last) {
     mi_wm_engine_reset(pr->engine, qf);
     pr->task_changed = false;
   } else {
-    mi_wm_engine_shift(pr->engine, mi_s_from_ns(now_ns - pr->last_cycle_ns));
+    mi_wm_engine_shift(pr->engine, mi_s_from_ns(at_ns - pr->last_cycle_ns));
   }
-  pr->last_cycle_ns = now_ns;
+  pr->last_cycle_ns = at_ns;
   pr->have_last = true;
   /* teleop's reference: where the last plan's references are now, so that
    * the operator's motion is integrated on the references, not on the
@@ -497,7 +507,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
   memcpy(pr->qref, q, sizeof(double) * (size_t)n);
   if (pr->task == MI_TASK_TELEOP && pr->have_last_plan) {
     const mi_predictor_plan *lp = pr->last;
-    double t = mi_s_from_ns(now_ns - pr->last_plan_ns);
+    double t = mi_s_from_ns(at_ns - pr->last_plan_ns);
     if (t >= 0.0 && t <= lp->t[lp->npoints - 1] + 2.0 / p->rate_hz) {
       int i = 0;
       while (i + 1 < lp->npoints && lp->t[i + 1] <= t) i++;
@@ -507,32 +517,93 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
         pr->qref[j] = lp->q[i][j] + (i + 1 < lp->npoints ? f * (lp->q[i + 1][j] - lp->q[i][j]) : 0.0);
     }
   }
-  mi_status st = task_goal(pr, now_ns, qf, q);
-  if (st != MI_OK) {
-    if (st != MI_ERR_STATE || !pr->st.reason[0]) /* every no-plan says why */
-      set_reason(pr, "%s: %s", mi_task_name(pr->task), mi_status_str(st));
-    return st;
-  }
+  mi_status st = task_goal(pr, at_ns, qf, q);
+  if (st != MI_OK && (st != MI_ERR_STATE || !pr->st.reason[0])) /* every no-plan says why */
+    set_reason(pr, "%s: %s", mi_task_name(pr->task), mi_status_str(st));
+  return st;
+}
+
+/* the tool's distance to the goal from the measured state */
+static void cycle_reached(mi_predictor *pr, const double *q) {
   double tool[3];
   mi_predictor_tool_position(pr, q, tool);
   pr->st.tool_to_goal_m = sqrt((tool[0] - pr->goal_f[0]) * (tool[0] - pr->goal_f[0]) +
                                (tool[1] - pr->goal_f[1]) * (tool[1] - pr->goal_f[1]) +
                                (tool[2] - pr->goal_f[2]) * (tool[2] - pr->goal_f[2]));
-  pr->st.reached = pr->task != MI_TASK_TELEOP && pr->st.tool_to_goal_m <= p->goal_tolerance;
+  pr->st.reached = pr->task != MI_TASK_TELEOP && pr->st.tool_to_goal_m <= pr->p.goal_tolerance;
+}
 
-  /* 4. plan. Teleop executes the operator's nominal as it is (the tool at
+mi_status mi_predictor_explore(mi_predictor *pr, int64_t now_ns) {
+  pr->explored = false;
+  if (!two_phase(pr)) return MI_ERR_STATE;
+  const int64_t t0 = mi_clock_mono_ns();
+  learner_in(pr);
+  double q[MI_WM_MAX_DOF];
+  float qf[MI_WM_MAX_DOF];
+  const int64_t at = now_ns + pr->lead_ns;
+  mi_status st = cycle_state(pr, now_ns, at, q, qf);
+  if (st == MI_OK) st = cycle_task(pr, at, qf, q);
+  if (st == MI_OK) st = mi_wm_engine_explore(pr->engine);
+  if (st != MI_OK) return st; /* the cycle tries again, in one phase */
+  pr->explored = true;
+  pr->explore_ns = now_ns;
+  pr->st.explore_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
+  return MI_OK;
+}
+
+mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan) {
+  const int n = pr->n, H = pr->H;
+  const mi_predictor_params *p = &pr->p;
+  const int64_t t0 = mi_clock_mono_ns();
+  pr->st.cycles++;
+  pr->st.samples_rejected = mi_wm_est_rejected_total(&pr->est);
+  if (plan) *plan = NULL;
+  pr->terms_due = false;
+  /* refine what mi_predictor_explore prepared, unless the task changed since */
+  const bool refine = pr->explored && !pr->task_changed && two_phase(pr);
+  pr->explored = false;
+  if (!refine) learner_in(pr);
+
+  /* 1-2. the present */
+  double q[MI_WM_MAX_DOF];
+  float qf[MI_WM_MAX_DOF];
+  mi_status st = cycle_state(pr, now_ns, now_ns, q, qf);
+  if (st != MI_OK) {
+    if (st == MI_ERR_STALE) pr->st.stale++;
+    return st;
+  }
+
+  /* 3-4. the task and the plan: refined from the present after an explore
+   * from the predicted state; both phases now (lockstep, no explore); or
+   * one phase. Teleop executes the operator's nominal as it is (the tool at
    * the commanded speed, verified below, else a stop): the cost pulls the
    * tool to the end of the nominal as fast as it can, so an optimised plan
    * would outrun the operator's twist. */
-  if (pr->task != MI_TASK_TELEOP) {
-    mi_planner_result res;
-    st = mi_wm_engine_optimize(pr->engine, &res);
-    if (st != MI_OK) {
-      set_reason(pr, "planner: %s", mi_status_str(st));
-      return st;
+  mi_planner_result res = {0};
+  if (refine) {
+    /* the plan's origin is now: the explore moved the warm start to its
+     * prediction of now (lead_ns, learnt here) */
+    int64_t lead = now_ns - pr->explore_ns;
+    pr->lead_ns = pr->lead_ns > 0 ? pr->lead_ns + (lead - pr->lead_ns) / 8 : lead;
+    pr->last_cycle_ns = now_ns;
+    st = mi_wm_engine_refine(pr->engine, &res);
+  } else {
+    st = cycle_task(pr, now_ns, qf, q);
+    if (st != MI_OK) return st;
+    if (two_phase(pr)) {
+      pr->st.explore_time_s = 0.0;
+      st = mi_wm_engine_explore(pr->engine);
+      if (st == MI_OK) st = mi_wm_engine_refine(pr->engine, &res);
+    } else if (pr->task != MI_TASK_TELEOP) {
+      st = mi_wm_engine_optimize(pr->engine, &res);
     }
-    pr->st.iterations += (uint64_t)res.iterations;
   }
+  if (st != MI_OK) {
+    set_reason(pr, "planner: %s", mi_status_str(st));
+    return st;
+  }
+  pr->st.iterations += (uint64_t)res.iterations;
+  cycle_reached(pr, q);
 
   /* 5. the plan's points */
   const float *knots = mi_wm_engine_knots(pr->engine);
@@ -661,4 +732,7 @@ void mi_predictor_after_cycle(mi_predictor *pr) {
       pr->st.prediction_error_prior = ep;
     }
   }
+  /* the next cycle's noise, drawn while the predictor waits for its joint
+   * state (teleop does not sample) */
+  if (pr->task != MI_TASK_TELEOP) (void)mi_wm_engine_prepare(pr->engine);
 }

@@ -102,7 +102,11 @@ typedef struct mi_predictor_status {
   uint64_t samples_rejected;  /* estimator rejects */
   double best_cost;
   double cost_terms[MI_COST_NTERMS]; /* best_cost by term (mi_cost_term_name), NAN before a plan */
-  double solve_time_s;        /* last cycle, wall */
+  double solve_time_s;        /* last cycle, wall: from its call (the joint state
+                                 in hand) to the plan */
+  double explore_time_s;      /* the last two-phase cycle's explore, wall (its
+                                 solve_time_s is the refine and the plan); 0
+                                 when the cycle ran both phases itself */
   double prediction_error;    /* learner's 0.5 s error [rad], NAN until known */
   double prediction_error_prior;
   bool learner_enabled, learner_fitted;
@@ -148,6 +152,21 @@ mi_status mi_predictor_set_reach(mi_predictor *pr, mi_pose goal, bool use_orient
 mi_status mi_predictor_set_pick(mi_predictor *pr);
 mi_status mi_predictor_teleop(mi_predictor *pr, int64_t stamp_ns, const double v[3]);
 
+/* The first phase of a two-phase cycle (planner.refine > 0, the CPU
+ * backend, not teleop), ahead of the joint state the cycle will plan from:
+ * the task set up and all K candidates scored from the joint state
+ * extrapolated to when the next cycle is expected (learnt: the time from
+ * the last explore to its cycle), the best planner.refine kept
+ * (mi_planner_explore). The next mi_predictor_cycle then scores only those
+ * again, from the joint state it is called with, and plans from them: the
+ * joint state to the plan in a fraction of a whole solve. Without an
+ * explore (or after a task change) mi_predictor_cycle runs both phases
+ * itself, from the same state.
+ * @retval MI_OK           explored
+ * @retval MI_ERR_STATE    not a two-phase predictor now, or no task
+ * @retval MI_ERR_STALE    no fresh joint state (the cycle says it too) */
+mi_status mi_predictor_explore(mi_predictor *pr, int64_t now_ns);
+
 /* One planning cycle at now_ns (the joint stamps' clock). On MI_OK *plan
  * points at the plan to publish (owned by the predictor, valid until the
  * next cycle).
@@ -161,7 +180,9 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
 /* The work of a cycle that does not hold up its plan: the cost breakdown
  * of the plan (status cost_terms; sums to best_cost) and, after every 25th
  * cycle, the learner's open-loop prediction error (an 8-start replay over
- * learner.horizon: milliseconds). Call after publishing the cycle's plan
+ * learner.horizon: milliseconds), and the next cycle's sampling noise
+ * (mi_wm_engine_prepare: the cycle then only adds it to its mean). Call
+ * after publishing the cycle's plan
  * and before reading the status; a second call before the next cycle does
  * nothing. */
 void mi_predictor_after_cycle(mi_predictor *pr);

@@ -74,6 +74,9 @@ struct mi_pred_node {
   int64_t js_stamp_ns; /* stamp of the last accepted joint state (executor thread) */
   int64_t js_interval_ns; /* smoothed interval of the joint states' stamps (executor) */
   bool cycle_due;         /* the timer ticked, the cycle waits for a joint state (executor) */
+  int64_t explored_ns;    /* the due cycle's explore ended then (node clock); 0: none */
+  bool finish_due;        /* the last cycle's after-work and status wait (executor) */
+  int64_t finish_now;     /* that cycle's time (node clock) */
   int64_t period_ns;      /* the planning period, 1 / planning.rate_hz */
   _Atomic uint64_t est_rejected[MI_WM_EST_REJECT_COUNT]; /* the core's, by reason */
   /* outbound buffers, sized at create (executor thread only) */
@@ -107,7 +110,8 @@ static uint64_t est_total(mi_pred_node *n) {
   return t;
 }
 
-static void run_cycle(mi_pred_node *n);
+static void run_cycle(mi_pred_node *n, bool defer);
+static void finish_cycle(mi_pred_node *n);
 
 static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_info *info,
                             void *user) {
@@ -149,7 +153,12 @@ static void on_joint_states(const mi_msg_joint_state *js, const mi_dds_sample_in
   }
   n->js_stamp_ns = stamp; /* what the next cycle plans from */
   atomic_fetch_add(&n->joint_states, 1);
-  if (n->cycle_due) run_cycle(n);
+  /* a due cycle plans from a sample measured after its explore (one measured
+   * during it waited in the reader) */
+  if (n->cycle_due && stamp >= n->explored_ns - n->js_interval_ns / 2)
+    run_cycle(n, true);
+  else
+    finish_cycle(n);
   return;
 bad_names:
   atomic_fetch_add(&n->names_rejected, 1);
@@ -331,16 +340,27 @@ static void publish_status(mi_pred_node *n, int64_t now_ns) {
   if (MI_DDS_PUBLISH(n->status_pub, &m) == MI_OK) atomic_fetch_add(&n->statuses, 1);
 }
 
+/* what a cycle does after its plan is out: the cost breakdown, the
+ * learner's replay and the next cycle's noise (mi_predictor_after_cycle),
+ * then the status */
+static void finish_cycle(mi_pred_node *n) {
+  if (!n->finish_due) return;
+  n->finish_due = false;
+  mi_predictor_after_cycle(n->pr);
+  publish_status(n, n->finish_now);
+}
+
 /* one planning cycle on the node clock: the plan out first, then what
- * does not hold it up (the cost breakdown, the learner's replay), then the
- * status */
-static void run_cycle(mi_pred_node *n) {
+ * does not hold it up (finish_cycle): at once, or with `defer` at the next
+ * joint state or tick, so that its CPU time does not compete with the
+ * plan's delivery to the controller (a millisecond later) */
+static void run_cycle(mi_pred_node *n, bool defer) {
+  finish_cycle(n);
   n->cycle_due = false;
   int64_t now = mi_dds_node_now(n->node);
   const mi_predictor_plan *plan = NULL;
   mi_status st = mi_predictor_cycle(n->pr, now, &plan);
   if (st == MI_OK && plan) publish_plan(n, plan, now);
-  mi_predictor_after_cycle(n->pr);
   mi_predictor_status s;
   mi_predictor_get_status(n->pr, &s);
   if (st == MI_OK && plan) {
@@ -348,7 +368,9 @@ static void run_cycle(mi_pred_node *n) {
   } else if (st != MI_ERR_STATE) {
     MI_LOG_EVERY_MS(MI_LOG_WARN, 1000, "no plan: %s", s.reason);
   }
-  publish_status(n, now);
+  n->finish_due = true;
+  n->finish_now = now;
+  if (!defer) finish_cycle(n);
 }
 
 /* The planning timer. With planning.on_joint_state, when joint states come
@@ -363,15 +385,18 @@ static void on_cycle(mi_dds_timer *t, int64_t timer_now, void *user) {
   (void)t;
   (void)timer_now;
   mi_pred_node *n = user;
+  finish_cycle(n);
   int64_t now = mi_dds_node_now(n->node);
   int64_t age = now - n->js_stamp_ns, iv = n->js_interval_ns;
   bool wait = n->p.on_joint_state && !n->p.dds.use_sim_time && !n->cycle_due &&
               n->js_stamp_ns > 0 && iv > 0 &&
               2 * iv <= n->period_ns && age > 0 && 2 * age < 3 * iv;
-  if (wait)
+  if (wait) {
+    /* two-phase: the first now, the second on the next joint state */
     n->cycle_due = true;
-  else
-    run_cycle(n);
+    n->explored_ns = mi_predictor_explore(n->pr, now) == MI_OK ? mi_dds_node_now(n->node) : 0;
+  } else
+    run_cycle(n, false);
 }
 
 /* ---- lifecycle ---- */

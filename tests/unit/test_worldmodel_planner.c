@@ -1,7 +1,9 @@
 /* tests/unit/test_worldmodel_planner.c - MPPI, CEM and predictive sampling on
  * a toy system written here (a 3-D double integrator driven by acceleration
  * knots, asked to reach a goal and stop): each planner lowers the cost from
- * random starts; one, two and three threads give bit-identical plans; the
+ * random starts; one, two and three threads give bit-identical plans, and so
+ * does noise drawn ahead (mi_planner_prepare), and so do the two phases
+ * (explore, refine) when nothing moved between them; the
  * samples respect the bounds; warm start shifts the plan; bad params are
  * refused. (The same planners on the real arm: test_worldmodel_rollout.c.) */
 #include <math.h>
@@ -211,14 +213,29 @@ static void test_ps_monotone(void **state) {
   mi_planner_destroy(p);
 }
 
-/* run a planning sequence (optimise, shift, move the start) on a pool of
- * `threads` (0: no pool) and return the final knots */
-static void run_sequence(int kind, int threads, int64_t seed, float *knots_out, float *best_out) {
+/* a planning sequence: 8 cycles of optimise (or explore + refine), shift,
+ * move the start, on a pool of `threads` (0: no pool). prepare: draw each
+ * cycle's noise before it that many times (mi_planner_prepare; a second
+ * keeps the first); two: two phases, the measured state `move` off the
+ * predicted one between them */
+typedef struct seq_opts {
+  int prepare, two;
+  float move;
+} seq_opts;
+
+typedef struct seq_out {
+  float knots[5 * NU], best[5 * NU];
+  float nominal;   /* the last cycle's nominal cost */
+  float mean_cost; /* two: the last refined mean's cost from the moved state */
+} seq_out;
+
+static void run_seq(int kind, int threads, int64_t seed, seq_opts o, seq_out *out) {
   mi_planner_params pp = toy_params(kind);
   pp.K = 200; /* not a multiple of the block: a short last block */
   pp.block = 16;
   pp.seed = seed;
   pp.iterations = 2;
+  pp.refine = 24;
   mi_pool *pool = NULL;
   if (threads > 0) assert_int_equal(mi_pool_create(threads, &pool), MI_OK);
   mi_planner *p = NULL;
@@ -226,16 +243,37 @@ static void run_sequence(int kind, int threads, int64_t seed, float *knots_out, 
   toy s;
   toy_init(&s, &pp, 1);
   mi_planner_system sys = toy_system(&s);
+  mi_planner_result res;
   for (int cycle = 0; cycle < 8; cycle++) {
-    assert_int_equal(mi_planner_optimize(p, &sys, pool, NULL), MI_OK);
+    for (int i = 0; i < o.prepare; i++) assert_int_equal(mi_planner_prepare(p, pool), MI_OK);
+    if (o.two) {
+      assert_int_equal(mi_planner_explore(p, &sys, pool), MI_OK);
+      float mean0[5 * NU];
+      memcpy(mean0, mi_planner_knots(p), sizeof mean0);
+      s.x0[1] += o.move;
+      out->mean_cost = toy_cost(&s, mean0);
+      assert_int_equal(mi_planner_refine(p, &sys, pool, &res), MI_OK);
+      assert_int_equal(mi_planner_refine(p, &sys, pool, &res), MI_ERR_STATE);
+    } else {
+      assert_int_equal(mi_planner_optimize(p, &sys, pool, &res), MI_OK);
+    }
+    assert_int_equal(res.iterations, 2);
     mi_planner_shift(p, pp.dt);
     s.x0[0] += 0.01f;
   }
-  memcpy(knots_out, mi_planner_knots(p), sizeof(float) * (size_t)(pp.knots * NU));
+  out->nominal = res.nominal_cost;
+  memcpy(out->knots, mi_planner_knots(p), sizeof out->knots);
   float c;
-  memcpy(best_out, mi_planner_best(p, &c), sizeof(float) * (size_t)(pp.knots * NU));
+  memcpy(out->best, mi_planner_best(p, &c), sizeof out->best);
   mi_planner_destroy(p);
   mi_pool_destroy(pool);
+}
+
+static void run_sequence(int kind, int threads, int64_t seed, float *knots_out, float *best_out) {
+  seq_out o;
+  run_seq(kind, threads, seed, (seq_opts){0, 0, 0.0f}, &o);
+  memcpy(knots_out, o.knots, sizeof o.knots);
+  memcpy(best_out, o.best, sizeof o.best);
 }
 
 static void test_bit_identical_across_threads(void **state) {
@@ -257,6 +295,56 @@ static void test_bit_identical_across_threads(void **state) {
     run_sequence(kind, 2, 6, k4, b4);
     assert_true(memcmp(k1, k4, sizeof k1) != 0);
   }
+}
+
+/* noise drawn ahead (mi_planner_prepare, on the caller or the pool) gives
+ * the same plans bit for bit as noise drawn inside the iteration */
+static void test_prepared_noise_identical(void **state) {
+  (void)state;
+  assert_int_equal(mi_planner_prepare(NULL, NULL), MI_ERR_INVALID);
+  for (int kind = 0; kind < 3; kind++) {
+    seq_out a, b, c;
+    run_seq(kind, 0, 5, (seq_opts){0, 0, 0.0f}, &a);
+    run_seq(kind, 0, 5, (seq_opts){1, 0, 0.0f}, &b);
+    run_seq(kind, 2, 5, (seq_opts){2, 0, 0.0f}, &c);
+    assert_memory_equal(a.knots, b.knots, sizeof a.knots);
+    assert_memory_equal(a.best, b.best, sizeof a.best);
+    assert_memory_equal(a.knots, c.knots, sizeof a.knots);
+    assert_memory_equal(a.best, c.best, sizeof a.best);
+  }
+}
+
+/* two-phase iterations: explore then refine on an unchanged system is
+ * mi_planner_optimize bit for bit (every kind, with and without a pool);
+ * on a system whose state moved between the phases the refine scores the
+ * mean from the moved state; refine without explore, explore without
+ * refine candidates are refused */
+static void test_two_phase(void **state) {
+  (void)state;
+  for (int kind = 0; kind < 3; kind++) {
+    seq_out a, b, c, d;
+    run_seq(kind, 0, 5, (seq_opts){0, 0, 0.0f}, &a);
+    run_seq(kind, 0, 5, (seq_opts){0, 1, 0.0f}, &b);
+    run_seq(kind, 2, 5, (seq_opts){1, 1, 0.0f}, &c);
+    assert_memory_equal(a.knots, b.knots, sizeof a.knots);
+    assert_memory_equal(a.knots, c.knots, sizeof a.knots);
+    assert_true(a.nominal == b.nominal && b.nominal == c.nominal);
+    /* moved: the nominal is the mean's cost from the moved state, and the
+     * plan differs from the unmoved one */
+    run_seq(kind, 0, 5, (seq_opts){0, 1, 0.05f}, &d);
+    assert_float_equal(d.nominal, d.mean_cost, 1e-6f * fabsf(d.mean_cost));
+    assert_true(memcmp(a.knots, d.knots, sizeof a.knots) != 0);
+  }
+  mi_planner_params pp = toy_params(MI_PLANNER_MPPI);
+  mi_planner *p = NULL;
+  assert_int_equal(mi_planner_create(&pp, NU, &p), MI_OK);
+  toy s;
+  toy_init(&s, &pp, 1);
+  mi_planner_system sys = toy_system(&s);
+  assert_int_equal(mi_planner_explore(p, &sys, NULL), MI_ERR_STATE); /* refine 0 */
+  assert_int_equal(mi_planner_refine(p, &sys, NULL, NULL), MI_ERR_STATE);
+  assert_int_equal(mi_planner_explore(NULL, &sys, NULL), MI_ERR_INVALID);
+  mi_planner_destroy(p);
 }
 
 /* samples stay within the system's bounds */
@@ -378,6 +466,8 @@ int main(void) {
       cmocka_unit_test(test_ps_monotone),
       cmocka_unit_test(test_cem_elite_is_best),
       cmocka_unit_test(test_bit_identical_across_threads),
+      cmocka_unit_test(test_prepared_noise_identical),
+      cmocka_unit_test(test_two_phase),
       cmocka_unit_test(test_bounds),
       cmocka_unit_test(test_shift_and_control_at),
   };

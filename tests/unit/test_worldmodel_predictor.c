@@ -3,7 +3,8 @@
  * the 7-DOF arm in the example cell, its joints servoed (PD, 1 kHz) to the
  * published plan's positions. Reach a goal within tolerance and time with
  * no collision (every plant state checked with libccd); stale joint states
- * give no plan and a reason; the intercept of a moving part; no plan
+ * give no plan and a reason; the two-phase cycle (explore ahead, refine at
+ * the cycle) reaches as well; the intercept of a moving part; no plan
  * carries a NaN. (Closed-loop teleop-into-fixture and pick tests are not
  * here yet: see the predictor README section.) */
 #include <math.h>
@@ -87,6 +88,10 @@ static void ref_at(const plant *pl, int n, double *qr) {
   for (int j = 0; j < n; j++) qr[j] = p->q[i][j] + f * (p->q[i + 1][j] - p->q[i][j]);
 }
 
+/* two-phase cycles: explore this many ms before each cycle (0: none), and
+ * how many explores succeeded */
+static int g_explore_ms, g_explored;
+
 /* run seconds of lockstep: 50 Hz cycles, joint states at 500 Hz */
 static void run(mi_predictor *pr, plant *pl, double seconds, int *published) {
   const mi_model *m = mi_predictor_model(pr);
@@ -100,6 +105,9 @@ static void run(mi_predictor *pr, plant *pl, double seconds, int *published) {
       if (st != MI_OK) fprintf(stderr, "joint state rejected: %s\n", why);
       assert_int_equal(st, MI_OK);
     }
+    if (g_explore_ms > 0 && (pl->t_ns + g_explore_ms * MS) % (20 * MS) == 0 &&
+        mi_predictor_explore(pr, pl->t_ns) == MI_OK)
+      g_explored++;
     if (pl->t_ns % (20 * MS) == 0) {
       const mi_predictor_plan *plan = NULL;
       mi_status st = mi_predictor_cycle(pr, pl->t_ns, &plan);
@@ -160,25 +168,32 @@ static bool find_q(const mi_predictor *pr, uint32_t seed, const double lo[3], co
   return false;
 }
 
-static void test_reach_goal(void **state) {
-  (void)state;
-  mi_predictor *pr = make();
+/* reach from one free configuration to the tool position of another for
+ * 4 s of closed loop; the tool's distance to the goal at the end */
+static double reach_for_4s(mi_predictor *pr, plant *pl, int *published) {
   const mi_model *m = mi_predictor_model(pr);
   double q0[MI_WM_MAX_DOF], qg[MI_WM_MAX_DOF], g[3];
   const double lo[3] = {0.2, -0.3, 0.6}, hi[3] = {0.6, 0.3, 1.0};
   assert_true(find_q(pr, 3, lo, hi, q0));
   assert_true(find_q(pr, 4, lo, hi, qg));
   mi_predictor_tool_position(pr, qg, g);
-  plant pl;
-  plant_at(&pl, m, q0);
+  plant_at(pl, m, q0);
   mi_pose goal = {{g[0], g[1], g[2]}, {1, 0, 0, 0}};
   assert_int_equal(mi_predictor_set_reach(pr, goal, false), MI_OK);
-  int published = 0;
-  run(pr, &pl, 4.0, &published);
+  *published = 0;
+  run(pr, pl, 4.0, published);
   double p[3];
-  mi_predictor_tool_position(pr, pl.q, p);
-  double d = sqrt((p[0] - g[0]) * (p[0] - g[0]) + (p[1] - g[1]) * (p[1] - g[1]) +
-                  (p[2] - g[2]) * (p[2] - g[2]));
+  mi_predictor_tool_position(pr, pl->q, p);
+  return sqrt((p[0] - g[0]) * (p[0] - g[0]) + (p[1] - g[1]) * (p[1] - g[1]) +
+              (p[2] - g[2]) * (p[2] - g[2]));
+}
+
+static void test_reach_goal(void **state) {
+  (void)state;
+  mi_predictor *pr = make();
+  plant pl;
+  int published = 0;
+  double d = reach_for_4s(pr, &pl, &published);
   mi_predictor_status st;
   mi_predictor_get_status(pr, &st);
   printf("reach: predictor's view %.3f m\n", st.tool_to_goal_m);
@@ -188,6 +203,52 @@ static void test_reach_goal(void **state) {
   assert_int_equal(pl.collisions, 0);
   assert_true(published > 150);
   assert_string_equal(st.task, "reach");
+  mi_predictor_destroy(pr);
+}
+
+/* the two-phase cycle (planner.refine): all candidates scored 4 ms ahead of
+ * each cycle from the joint state extrapolated to it, 16 of them again at
+ * the cycle from the state then (two joint states later): the closed loop
+ * still reaches the goal without a collision, and every cycle used its
+ * explore (the status says how long it took) */
+static void test_two_phase_reach(void **state) {
+  (void)state;
+  mi_predictor_params p;
+  char err[512];
+  base_params(&p);
+  p.planner.refine = 16;
+  mi_predictor *pr = NULL;
+  assert_int_equal(mi_predictor_create(&p, &pr, err, sizeof err), MI_OK);
+  /* no task yet: nothing to explore */
+  assert_int_equal(mi_predictor_explore(pr, 0), MI_ERR_STATE);
+  plant pl;
+  int published = 0;
+  g_explore_ms = 4;
+  g_explored = 0;
+  double d = reach_for_4s(pr, &pl, &published);
+  g_explore_ms = 0;
+  mi_predictor_status st;
+  mi_predictor_get_status(pr, &st);
+  printf("two-phase reach: tool %.3f m from the goal after 4 s, %d plans (%d explored), "
+         "explore %.2f ms, refine and plan %.2f ms\n",
+         d, published, g_explored, st.explore_time_s * 1e3, st.solve_time_s * 1e3);
+  assert_true(d < 0.05);
+  assert_int_equal(pl.collisions, 0);
+  assert_true(published > 150);
+  assert_true(g_explored >= published - 1); /* the first cycle's explore had no joint state */
+  assert_true(st.explore_time_s > 0.0);
+  /* the run ended 4 ms after an explore: the next cycle refines it; one
+   * without an explore runs both phases itself */
+  const mi_predictor_plan *plan = NULL;
+  char why[128];
+  assert_int_equal(mi_predictor_joint_state(pr, pl.t_ns, pl.t_ns, pl.q, pl.qd, pl.tau, why,
+                                            sizeof why), MI_OK);
+  assert_int_equal(mi_predictor_cycle(pr, pl.t_ns, &plan), MI_OK);
+  mi_predictor_get_status(pr, &st);
+  assert_true(st.explore_time_s > 0.0);
+  assert_int_equal(mi_predictor_cycle(pr, pl.t_ns + 20 * MS, &plan), MI_OK);
+  mi_predictor_get_status(pr, &st);
+  assert_true(st.explore_time_s == 0.0);
   mi_predictor_destroy(pr);
 }
 
@@ -325,6 +386,7 @@ int main(void) {
       cmocka_unit_test(test_backend),
       cmocka_unit_test(test_stale_joint_states),
       cmocka_unit_test(test_reach_goal),
+      cmocka_unit_test(test_two_phase_reach),
       cmocka_unit_test(test_pick_intercept),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
