@@ -39,6 +39,7 @@ static const mi_param_def k_defs[] = {
     MI_P_INT(S, rt_priority, "rt.priority", "80", 0, 99, NULL, "SCHED_FIFO priority of the loop (0: SCHED_OTHER)"),
     MI_P_INT(S, rt_cpu, "rt.cpu", "-1", -1, 1023, NULL, "CPU to pin the loop to (-1: none)"),
     MI_P_BOOL(S, rt_lock_memory, "rt.lock_memory", "true", "mlockall the process"),
+    MI_P_DOUBLE(S, rt_sync_offset_ms, "rt.sync_offset_ms", "0.1", 0.0, 1000.0, "ms", "phase sync: the loop's ticks drift to this long after each rt/joint_states arrival, so a command uses a state only its transport old (0: free-running grid)"),
     MI_P_STRING(S, urdf, "model.urdf", "\"\"", "robot URDF for gravity compensation and computed torque (empty: none)"),
     MI_DDS_PARAM_ROWS(S, dds),
 };

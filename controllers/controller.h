@@ -76,6 +76,7 @@ typedef struct mi_ctrl_params {
   int64_t rt_priority;
   int64_t rt_cpu;
   bool rt_lock_memory;
+  double rt_sync_offset_ms; /* phase sync to rt/joint_states (controllers/rtloop.h); 0: none */
   char urdf[MI_PARAM_STR_MAX];
   mi_dds_params dds;
 } mi_ctrl_params;

@@ -96,6 +96,7 @@ static void on_joint_states(const mi_msg_joint_state *m, const mi_dds_sample_inf
     return;
   }
   mi_ctrl_submit_joint_state(n->c, &js);
+  mi_ctrl_rtloop_sync(&n->loop, info->recv_mono_ns);
 }
 
 static void on_zone(const mi_msg_zone_status *m, const mi_dds_sample_info *info, void *user) {
@@ -321,7 +322,8 @@ mi_status mi_ctrl_node_create(const mi_ctrl_params *p, const mi_ctrl_dynamics *d
   mi_ctrl_rt_config cfg = {.period_ns = mi_ns_from_s(1.0 / p->rate_hz),
                            .priority = (int)p->rt_priority,
                            .cpu = (int)p->rt_cpu,
-                           .lock_memory = p->rt_lock_memory};
+                           .lock_memory = p->rt_lock_memory,
+                           .sync_offset_ns = mi_ns_from_s(p->rt_sync_offset_ms * 1e-3)};
   mi_ctrl_rtloop_init(&n->loop, &cfg, loop_tick, n);
   *out = n;
   return MI_OK;

@@ -82,6 +82,27 @@ static void record_latency(mi_ctrl_rtloop *l, int64_t lat) {
     atomic_store_explicit(&l->latency_max_ns, lat, memory_order_relaxed);
 }
 
+void mi_ctrl_rtloop_sync(mi_ctrl_rtloop *l, int64_t arrival_ns) {
+  atomic_store_explicit(&l->sync_arrival_ns, arrival_ns, memory_order_relaxed);
+}
+
+/* phase sync: move the next grid point `next` an eighth of its phase error
+ * (at most period / MI_CTRL_SYNC_SLEW) towards arrival + offset */
+static int64_t sync_grid(mi_ctrl_rtloop *l, int64_t next, int64_t now) {
+  const int64_t period = l->cfg.period_ns, off = l->cfg.sync_offset_ns;
+  int64_t a = atomic_load_explicit(&l->sync_arrival_ns, memory_order_relaxed);
+  if (off <= 0 || a <= 0 || now - a > 2 * period || now < a) return next;
+  int64_t e = (next - (a + off)) % period; /* the sign of the dividend */
+  if (e < 0) e += period;
+  if (e > period / 2) e -= period;
+  atomic_store_explicit(&l->sync_error_ns, e, memory_order_relaxed);
+  atomic_fetch_add_explicit(&l->sync_ticks, 1, memory_order_relaxed);
+  int64_t step = e / 8, lim = period / MI_CTRL_SYNC_SLEW;
+  if (step > lim) step = lim;
+  if (step < -lim) step = -lim;
+  return next - step;
+}
+
 static void loop(mi_ctrl_rtloop *l) {
   const int64_t period = l->cfg.period_ns;
   prefault_stack();
@@ -110,7 +131,7 @@ static void loop(mi_ctrl_rtloop *l) {
     atomic_fetch_add_explicit(&l->ticks, 1, memory_order_relaxed);
 
     /* overrun: skip ahead to the first grid point still in the future */
-    next += period;
+    next = sync_grid(l, next + period, end);
     if (end > next) {
       int64_t k = (end - next) / period + 1;
       next += k * period;
@@ -216,6 +237,9 @@ void mi_ctrl_rtloop_stats(mi_ctrl_rtloop *l, mi_ctrl_rt_stats *out) {
   out->fifo_ok = l->fifo_ok;
   out->mlock_ok = l->mlock_ok;
   out->affinity_ok = l->affinity_ok;
+  out->sync_ticks = atomic_load_explicit(&l->sync_ticks, memory_order_relaxed);
+  out->sync_error_us =
+      (double)atomic_load_explicit(&l->sync_error_ns, memory_order_relaxed) / 1e3;
 }
 
 uint64_t mi_ctrl_rtloop_report(mi_ctrl_rtloop *l) {

@@ -14,6 +14,16 @@
  * writes to a file); the counters are read from another thread, which may
  * report them at a limited rate (mi_ctrl_rtloop_report).
  *
+ * Phase sync (cfg.sync_offset_ns > 0): a periodic input's arrivals
+ * (mi_ctrl_rtloop_sync, e.g. the plant's joint states at the loop's rate)
+ * pull the grid, a little each period, until the ticks fall sync_offset_ns
+ * after them: the loop then reads an input that is only its transport old
+ * instead of anywhere up to a period, as a loop clocked by its hardware
+ * does. The grid moves by at most MI_CTRL_SYNC_SLEW of a period per tick
+ * (an eighth of the phase error, so the arrivals' jitter averages out);
+ * arrivals older than two periods are not followed (the grid keeps its last
+ * phase). Latency is still measured against the grid point slept to.
+ *
  * Real-time settings, applied by mi_ctrl_rtloop_start / _run when permitted:
  * SCHED_FIFO at cfg.priority (0: stay SCHED_OTHER), mlockall(MCL_CURRENT |
  * MCL_FUTURE), CPU affinity to cfg.cpu (-1: any), and a pre-faulted stack.
@@ -41,8 +51,12 @@ extern "C" {
 /* latency histogram: 1 us bins; the last bin also counts everything above */
 #define MI_CTRL_HIST_BINS 4096
 
+/* the most the grid moves per period for phase sync: period / this */
+#define MI_CTRL_SYNC_SLEW 50
+
 typedef struct mi_ctrl_rt_config {
   int64_t period_ns; /* > 0 */
+  int64_t sync_offset_ns; /* phase sync: ticks this long after the arrivals; 0: none */
   int priority;      /* SCHED_FIFO priority 1..99, 0 = none */
   int cpu;           /* CPU to pin the loop to, -1 = none */
   bool lock_memory;  /* mlockall */
@@ -78,6 +92,10 @@ typedef struct mi_ctrl_rtloop {
   _Atomic int64_t latency_max_ns;
   _Atomic int64_t latency_sum_ns;
   _Atomic int64_t exec_max_ns;     /* longest tick function run */
+  _Atomic int64_t sync_arrival_ns; /* the newest arrival to sync to (CLOCK_MONOTONIC); 0: none */
+  _Atomic int64_t sync_error_ns;   /* the grid's phase error behind its last tick, wrapped to
+                                      (-period/2, period/2]: > 0 late after the target */
+  _Atomic uint64_t sync_ticks;     /* ticks whose grid followed an arrival */
   _Atomic uint32_t hist[MI_CTRL_HIST_BINS];
   uint64_t reported_overruns;      /* owned by the mi_ctrl_rtloop_report caller */
 } mi_ctrl_rtloop;
@@ -87,6 +105,8 @@ typedef struct mi_ctrl_rt_stats {
   double latency_p50_us, latency_p99_us, latency_max_us, latency_mean_us;
   double exec_max_us;
   bool fifo_ok, mlock_ok, affinity_ok;
+  uint64_t sync_ticks;   /* ticks whose grid followed an arrival (phase sync) */
+  double sync_error_us;  /* the last phase error (see mi_ctrl_rtloop) */
 } mi_ctrl_rt_stats;
 
 /* Set up (no thread yet). @retval MI_ERR_INVALID bad period or NULL fn */
@@ -105,6 +125,11 @@ void mi_ctrl_rtloop_stop(mi_ctrl_rtloop *l);
  * requested from another thread (mi_ctrl_rtloop_request_stop). */
 mi_status mi_ctrl_rtloop_run(mi_ctrl_rtloop *l);
 void mi_ctrl_rtloop_request_stop(mi_ctrl_rtloop *l);
+
+/* Phase sync: the periodic input the loop follows arrived at arrival_ns
+ * (CLOCK_MONOTONIC). Any thread, lock-free; ignored without
+ * cfg.sync_offset_ns. */
+void mi_ctrl_rtloop_sync(mi_ctrl_rtloop *l, int64_t arrival_ns);
 
 /* Counters and latency percentiles (from the histogram). Any thread. */
 void mi_ctrl_rtloop_stats(mi_ctrl_rtloop *l, mi_ctrl_rt_stats *out);

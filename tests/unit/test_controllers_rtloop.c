@@ -1,5 +1,6 @@
 /* tests/unit/test_controllers_rtloop.c - the real-time loop: absolute
- * schedule, real elapsed period, latency histogram, skip-ahead overruns; and
+ * schedule, real elapsed period, latency histogram, skip-ahead overruns,
+ * phase sync to a periodic input's arrivals; and
  * a counter around malloc (linked with -Wl,--wrap=malloc,...) proving that
  * the loop thread, running the whole controller through a stall, a stop and
  * a recovery, allocates nothing. */
@@ -95,6 +96,70 @@ static void test_schedule_and_overrun(void **state) {
   assert_int_equal(total, 300);
   assert_true(st.latency_p50_us <= st.latency_p99_us);
   assert_true(st.latency_p99_us <= st.latency_max_us + 1.0);
+}
+
+/* --- phase sync ----------------------------------------------------------- */
+
+/* arrivals on their own 1 ms grid, 0.37 ms after the loop's first grid
+ * point; each tick reports the newest one due (as the controller reports the
+ * newest joint state), and records where its grid point fell */
+typedef struct sync_rec {
+  mi_ctrl_rtloop *l;
+  int n, max;
+  int64_t base;    /* the arrivals: base + k ms */
+  int64_t sched[1200];
+} sync_rec;
+
+static bool sync_tick(void *user, const mi_ctrl_tick *t) {
+  sync_rec *r = user;
+  if (r->n == 0) r->base = t->scheduled_ns + 370 * 1000 - 2 * MS;
+  r->sched[r->n++] = t->scheduled_ns;
+  int64_t k = (t->wake_ns - r->base) / MS;
+  mi_ctrl_rtloop_sync(r->l, r->base + k * MS);
+  return r->n < r->max;
+}
+
+/* the phase of a grid point behind the arrivals, in (-0.5, 0.5] ms */
+static int64_t phase_after(const sync_rec *r, int i) {
+  int64_t e = (r->sched[i] - r->base) % MS;
+  return e > MS / 2 ? e - MS : e;
+}
+
+/* with sync_offset 0.1 ms the grid slews (at most 20 us a period) until its
+ * points fall 0.1 ms after the arrivals, and stays; without, it keeps its
+ * phase */
+static void test_phase_sync(void **state) {
+  (void)state;
+  static sync_rec r;
+  mi_ctrl_rtloop l;
+  for (int on = 0; on < 2; on++) {
+    memset(&r, 0, sizeof r);
+    r.l = &l;
+    r.max = 1000;
+    mi_ctrl_rt_config cfg = {.period_ns = MS, .priority = 0, .cpu = -1, .lock_memory = false,
+                             .sync_offset_ns = on ? 100 * 1000 : 0};
+    assert_int_equal(mi_ctrl_rtloop_init(&l, &cfg, sync_tick, &r), MI_OK);
+    assert_int_equal(mi_ctrl_rtloop_run(&l), MI_OK);
+    assert_int_equal(r.n, 1000);
+    mi_ctrl_rt_stats st;
+    mi_ctrl_rtloop_stats(&l, &st);
+    assert_int_equal(phase_after(&r, 0), -370 * 1000);
+    for (int i = 1; i < r.n; i++) {
+      int64_t d = r.sched[i] - r.sched[i - 1];
+      /* a period (or whole periods after an overrun), moved by the slew at most */
+      int64_t m = (d + MS / 2) / MS * MS;
+      assert_true(llabs(d - m) <= MS / MI_CTRL_SYNC_SLEW);
+    }
+    if (!on) {
+      assert_int_equal(st.sync_ticks, 0);
+      assert_int_equal(phase_after(&r, r.n - 1), -370 * 1000);
+    } else {
+      assert_true(st.sync_ticks > 900);
+      /* 470 us to go at <= 20 us a period: there by tick ~100, held after */
+      for (int i = 300; i < r.n; i++) assert_true(llabs(phase_after(&r, i) - 100 * 1000) <= 2000);
+      assert_true(fabs(st.sync_error_us) <= 2.0);
+    }
+  }
 }
 
 static void test_percentile(void **state) {
@@ -203,6 +268,7 @@ int main(void) {
       cmocka_unit_test(test_counter_counts),
       cmocka_unit_test(test_percentile),
       cmocka_unit_test(test_schedule_and_overrun),
+      cmocka_unit_test(test_phase_sync),
       cmocka_unit_test(test_loop_allocates_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
