@@ -72,6 +72,7 @@ typedef struct episode_result {
   double closest_m; /* closest tool point to the part's grasp point */
   uint64_t plans, rejected;
   uint64_t refused; /* plans the predictor did not publish (exact check, not finite) */
+  uint64_t fallback; /* plans published from a cheapest candidate (the mean's refused) */
   char reason[160];
 } episode_result;
 
@@ -202,6 +203,7 @@ static mi_status run_episode(bench_ctx *b, uint64_t seed, uint32_t e, episode_re
     mi_predictor_get_status(pr, &ps2);
     snprintf(res->reason, sizeof res->reason, "%s", ps2.reason);
     res->refused = ps2.plans_rejected;
+    res->fallback = ps2.plans_fallback;
   }
   st = MI_OK;
 out:
@@ -294,7 +296,7 @@ int mi_bench_tasks(int argc, char **argv) {
 
   mi_log_set_level(MI_LOG_WARN);
   long success = 0;
-  unsigned long long collisions = 0, plans = 0, refused = 0;
+  unsigned long long collisions = 0, plans = 0, refused = 0, fallback = 0;
   int64_t w0 = mi_clock_mono_ns();
   for (long e = 0; e < episodes; e++) {
     episode_result r;
@@ -303,6 +305,7 @@ int mi_bench_tasks(int argc, char **argv) {
     collisions += r.collisions;
     plans += r.plans;
     refused += r.refused;
+    fallback += r.fallback;
     fprintf(stderr,
             "episode %ld: %s at %.2f s, collisions %llu, closest %.3f m, too fast %llu, plans %llu"
             " (%llu refused)%s%s\n",
@@ -313,9 +316,9 @@ int mi_bench_tasks(int argc, char **argv) {
             r.picked ? "" : (r.reason[0] ? r.reason : "-"));
   }
   fprintf(stderr,
-          "bench tasks: %ld episodes in %.1f s wall; %llu plans published, %llu refused by the "
-          "predictor (the exact check, or a value not finite)\n",
-          episodes, mi_s_from_ns(mi_clock_mono_ns() - w0), plans, refused);
+          "bench tasks: %ld episodes in %.1f s wall; %llu plans published (%llu from a fallback "
+          "candidate), %llu refused by the predictor (the exact check, or a value not finite)\n",
+          episodes, mi_s_from_ns(mi_clock_mono_ns() - w0), plans, fallback, refused);
   printf("bench tasks episodes=%ld success=%ld collisions=%llu\n", episodes, success, collisions);
   rc = 0;
 done:

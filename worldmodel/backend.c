@@ -337,6 +337,11 @@ mi_status mi_wm_engine_prepare(mi_wm_engine *e) {
   return e->backend == MI_BACKEND_CPU ? mi_planner_prepare(e->pl, e->pool) : MI_OK;
 }
 
+const float *mi_wm_engine_ranked(mi_wm_engine *e, int rank) {
+  if (e->pl) return mi_planner_ranked(e->pl, rank);
+  return rank == 0 && isfinite(e->best_cost) ? e->best : NULL;
+}
+
 mi_status mi_wm_engine_explore(mi_wm_engine *e) {
   if (e->backend != MI_BACKEND_CPU) return MI_ERR_STATE;
   return mi_planner_explore(e->pl, &e->sys, e->pool);

@@ -101,6 +101,9 @@ mi_status mi_wm_engine_prepare(mi_wm_engine *e);
 /* The two phases of a cycle (mi_planner_explore, mi_planner_refine): the
  * CPU backend only (MI_ERR_STATE on CUDA). */
 mi_status mi_wm_engine_explore(mi_wm_engine *e);
+/* The rank-th cheapest candidate of the last iteration (mi_planner_ranked);
+ * the CUDA engine keeps only the best (rank 0). NULL when there is none. */
+const float *mi_wm_engine_ranked(mi_wm_engine *e, int rank);
 mi_status mi_wm_engine_refine(mi_wm_engine *e, mi_planner_result *res);
 
 /* As mi_planner_reset, mi_planner_set_knots, mi_planner_shift,

@@ -123,6 +123,7 @@ struct mi_planner {
   float *cost_r;        /* R: their costs from the measured state */
   float *dc;            /* R: scratch, refined minus explored cost */
   bool explored;        /* U, cost hold iteration iter explored, not refined */
+  bool ranked;          /* order holds the last iteration's candidates by cost */
   /* per-run context for pool tasks */
   const mi_planner_system *sys;
 };
@@ -406,6 +407,7 @@ static void finish_iteration(mi_planner *p) {
       default: update_mppi(p, best); break;
     }
   }
+  p->ranked = false;
   p->iter++;
 }
 
@@ -457,6 +459,7 @@ mi_status mi_planner_explore(mi_planner *p, const mi_planner_system *sys, mi_poo
    * others, in cost order */
   for (int k = 0; k < K; k++) p->order[k] = k;
   sort_by_cost(p->cost, p->order, p->order_tmp, K);
+  p->ranked = false; /* explored costs, not an iteration's */
   p->idx_r[0] = 0;
   for (int e = 0, r = 1; r < p->R && e < K; e++)
     if (p->order[e] != 0) p->idx_r[r++] = p->order[e];
@@ -537,6 +540,16 @@ void mi_planner_control_at(const mi_planner *p, double t_s, float *u) {
   double horizon = p->pp.dt * (double)p->H;
   float s = (float)(t_s / horizon * (p->nk - 1));
   for (int j = 0; j < p->nu; j++) u[j] = mi_spline_eval(p->mean, p->nk, p->nu, j, p->pp.spline, s);
+}
+
+const float *mi_planner_ranked(mi_planner *p, int rank) {
+  if (!p || rank < 0 || rank >= p->K || p->explored || p->iter == 0) return NULL;
+  if (!p->ranked) {
+    for (int k = 0; k < p->K; k++) p->order[k] = k;
+    sort_by_cost(p->cost, p->order, p->order_tmp, p->K);
+    p->ranked = true;
+  }
+  return p->U + (size_t)p->order[rank] * p->kn;
 }
 
 const float *mi_planner_best(const mi_planner *p, float *cost) {

@@ -197,6 +197,12 @@ const float *mi_planner_knots(const mi_planner *p);
 /* The plan's control at time t_s after its origin (clamped to the horizon). */
 void mi_planner_control_at(const mi_planner *p, double t_s, float *u);
 
+/* The rank-th cheapest candidate of the last iteration (knots x nu; rank 0
+ * is mi_planner_best's), or NULL when rank is out of [0, K) or no iteration
+ * ran since the last explore. Valid until the next iteration. Sorts the K
+ * costs on the first call after an iteration. */
+const float *mi_planner_ranked(mi_planner *p, int rank);
+
 /* The cheapest candidate of the last iteration (knots x nu) and its cost. */
 const float *mi_planner_best(const mi_planner *p, float *cost);
 

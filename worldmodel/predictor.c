@@ -551,61 +551,13 @@ mi_status mi_predictor_explore(mi_predictor *pr, int64_t now_ns) {
   return MI_OK;
 }
 
-mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan) {
+/* 5-7: the plan from the engine's knots (its points, the rollout's
+ * predicted states and efforts), finite, and verified exactly: MI_OK,
+ * MI_ERR_RANGE (a value not finite) or MI_ERR_COLLISION (*hit, in the
+ * rows `what` names) */
+static mi_status plan_from_knots(mi_predictor *pr, mi_wm_hit *hit, const char **what) {
   const int n = pr->n, H = pr->H;
   const mi_predictor_params *p = &pr->p;
-  const int64_t t0 = mi_clock_mono_ns();
-  pr->st.cycles++;
-  pr->st.samples_rejected = mi_wm_est_rejected_total(&pr->est);
-  if (plan) *plan = NULL;
-  pr->terms_due = false;
-  /* refine what mi_predictor_explore prepared, unless the task changed since */
-  const bool refine = pr->explored && !pr->task_changed && two_phase(pr);
-  pr->explored = false;
-  if (!refine) learner_in(pr);
-
-  /* 1-2. the present */
-  double q[MI_WM_MAX_DOF];
-  float qf[MI_WM_MAX_DOF];
-  mi_status st = cycle_state(pr, now_ns, now_ns, q, qf);
-  if (st != MI_OK) {
-    if (st == MI_ERR_STALE) pr->st.stale++;
-    return st;
-  }
-
-  /* 3-4. the task and the plan: refined from the present after an explore
-   * from the predicted state; both phases now (lockstep, no explore); or
-   * one phase. Teleop executes the operator's nominal as it is (the tool at
-   * the commanded speed, verified below, else a stop): the cost pulls the
-   * tool to the end of the nominal as fast as it can, so an optimised plan
-   * would outrun the operator's twist. */
-  mi_planner_result res = {0};
-  if (refine) {
-    /* the plan's origin is now: the explore moved the warm start to its
-     * prediction of now (lead_ns, learnt here) */
-    int64_t lead = now_ns - pr->explore_ns;
-    pr->lead_ns = pr->lead_ns > 0 ? pr->lead_ns + (lead - pr->lead_ns) / 8 : lead;
-    pr->last_cycle_ns = now_ns;
-    st = mi_wm_engine_refine(pr->engine, &res);
-  } else {
-    st = cycle_task(pr, now_ns, qf, q);
-    if (st != MI_OK) return st;
-    if (two_phase(pr)) {
-      pr->st.explore_time_s = 0.0;
-      st = mi_wm_engine_explore(pr->engine);
-      if (st == MI_OK) st = mi_wm_engine_refine(pr->engine, &res);
-    } else if (pr->task != MI_TASK_TELEOP) {
-      st = mi_wm_engine_optimize(pr->engine, &res);
-    }
-  }
-  if (st != MI_OK) {
-    set_reason(pr, "planner: %s", mi_status_str(st));
-    return st;
-  }
-  pr->st.iterations += (uint64_t)res.iterations;
-  cycle_reached(pr, q);
-
-  /* 5. the plan's points */
   const float *knots = mi_wm_engine_knots(pr->engine);
   pr->st.best_cost = mi_rollout_trajectory(pr->rollout, knots, pr->qs, pr->qds);
   pr->terms_due = true; /* its breakdown: mi_predictor_after_cycle */
@@ -664,7 +616,106 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
       if (!isfinite(pl->q[i][j]) || !isfinite(pl->qd[i][j]) || !isfinite(pl->qdd[i][j]) ||
           !isfinite(pl->tau[i][j]) || !isfinite(pr->qs[i * n + j]))
         finite = false;
-  if (!finite) {
+  if (!finite) return MI_ERR_RANGE;
+
+  /* 7. exact verification of the references and the predicted motion */
+  for (int i = 0; i <= H; i++)
+    for (int j = 0; j < n; j++) pr->vq[i * n + j] = pl->q[i][j];
+  *what = "references";
+  mi_status st = verify_rows(pr, H + 1, hit);
+  if (st == MI_OK) {
+    for (int i = 0; i <= H * n + n - 1; i++) pr->vq[i] = pr->qs[i];
+    *what = "predicted motion";
+    st = verify_rows(pr, H + 1, hit);
+  }
+  return st == MI_OK ? MI_OK : MI_ERR_COLLISION;
+}
+
+mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predictor_plan **plan) {
+  const int n = pr->n;
+  const mi_predictor_params *p = &pr->p;
+  const int64_t t0 = mi_clock_mono_ns();
+  pr->st.cycles++;
+  pr->st.samples_rejected = mi_wm_est_rejected_total(&pr->est);
+  if (plan) *plan = NULL;
+  pr->terms_due = false;
+  /* refine what mi_predictor_explore prepared, unless the task changed since */
+  const bool refine = pr->explored && !pr->task_changed && two_phase(pr);
+  pr->explored = false;
+  if (!refine) learner_in(pr);
+
+  /* 1-2. the present */
+  double q[MI_WM_MAX_DOF];
+  float qf[MI_WM_MAX_DOF];
+  mi_status st = cycle_state(pr, now_ns, now_ns, q, qf);
+  if (st != MI_OK) {
+    if (st == MI_ERR_STALE) pr->st.stale++;
+    return st;
+  }
+
+  /* 3-4. the task and the plan: refined from the present after an explore
+   * from the predicted state; both phases now (lockstep, no explore); or
+   * one phase. Teleop executes the operator's nominal as it is (the tool at
+   * the commanded speed, verified below, else a stop): the cost pulls the
+   * tool to the end of the nominal as fast as it can, so an optimised plan
+   * would outrun the operator's twist. */
+  mi_planner_result res = {0};
+  if (refine) {
+    /* the plan's origin is now: the explore moved the warm start to its
+     * prediction of now (lead_ns, learnt here) */
+    int64_t lead = now_ns - pr->explore_ns;
+    pr->lead_ns = pr->lead_ns > 0 ? pr->lead_ns + (lead - pr->lead_ns) / 8 : lead;
+    pr->last_cycle_ns = now_ns;
+    st = mi_wm_engine_refine(pr->engine, &res);
+  } else {
+    st = cycle_task(pr, now_ns, qf, q);
+    if (st != MI_OK) return st;
+    if (two_phase(pr)) {
+      pr->st.explore_time_s = 0.0;
+      st = mi_wm_engine_explore(pr->engine);
+      if (st == MI_OK) st = mi_wm_engine_refine(pr->engine, &res);
+    } else if (pr->task != MI_TASK_TELEOP) {
+      st = mi_wm_engine_optimize(pr->engine, &res);
+    }
+  }
+  if (st != MI_OK) {
+    set_reason(pr, "planner: %s", mi_status_str(st));
+    return st;
+  }
+  pr->st.iterations += (uint64_t)res.iterations;
+  cycle_reached(pr, q);
+
+  /* 5-7. the plan, verified; when the mean's is refused, the cheapest
+   * candidates' in turn (the verified one becomes the mean: the warm start
+   * follows what was published) */
+  mi_wm_hit hit;
+  const char *what = "";
+  const double dt = p->planner.dt;
+  mi_predictor_plan *pl = &pr->plan;
+  st = plan_from_knots(pr, &hit, &what);
+  if (st == MI_ERR_COLLISION && pr->task != MI_TASK_TELEOP) {
+    const int kn = (int)p->planner.knots * n;
+    float mean[MI_PLANNER_MAX_KNOTS * MI_WM_MAX_DOF];
+    memcpy(mean, mi_wm_engine_knots(pr->engine), sizeof(float) * (size_t)kn);
+    mi_wm_hit hit0 = hit;
+    const char *what0 = what;
+    for (int r = 0; st == MI_ERR_COLLISION && r < MI_PRED_FALLBACKS; r++) {
+      const float *alt = mi_wm_engine_ranked(pr->engine, r);
+      if (!alt) break;
+      mi_wm_engine_set_knots(pr->engine, alt);
+      st = plan_from_knots(pr, &hit, &what);
+    }
+    if (st == MI_OK) {
+      pr->st.plans_fallback++;
+    } else {
+      /* none: the mean stays the warm start, its hit the reason */
+      mi_wm_engine_set_knots(pr->engine, mean);
+      hit = hit0;
+      what = what0;
+      st = MI_ERR_COLLISION;
+    }
+  }
+  if (st == MI_ERR_RANGE) {
     pr->st.plans_rejected++;
     pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
     if (pr->task == MI_TASK_TELEOP) {
@@ -675,16 +726,6 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     }
     set_reason(pr, "plan rejected: a value is not finite");
     return MI_ERR_RANGE;
-  }
-
-  /* 7. exact verification of the references and the predicted motion */
-  mi_wm_hit hit;
-  for (int i = 0; i <= H; i++)
-    for (int j = 0; j < n; j++) pr->vq[i * n + j] = pl->q[i][j];
-  st = verify_rows(pr, H + 1, &hit);
-  if (st == MI_OK) {
-    for (int i = 0; i <= H * n + n - 1; i++) pr->vq[i] = pr->qs[i];
-    st = verify_rows(pr, H + 1, &hit);
   }
   pr->st.solve_time_s = mi_s_from_ns(mi_clock_mono_ns() - t0);
   if (st != MI_OK) {
@@ -702,7 +743,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
       if (plan) *plan = pl;
       return MI_OK;
     }
-    set_reason(pr, "plan rejected: %s (%.2f s)", hd, hit.step * dt);
+    set_reason(pr, "plan rejected: %s (%.2f s) in its %s", hd, hit.step * dt, what);
     return MI_ERR_COLLISION;
   }
   pr->st.plans_published++;

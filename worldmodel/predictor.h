@@ -51,6 +51,9 @@ extern "C" {
 #endif
 
 #define MI_PRED_MAX_POINTS 257
+/* when the mean's plan fails verification, this many of the cycle's
+ * cheapest candidates are tried in turn before the plan is refused */
+#define MI_PRED_FALLBACKS 3
 
 typedef struct mi_predictor_params {
   char urdf[MI_PARAM_STR_MAX];  /* robot URDF */
@@ -97,6 +100,8 @@ typedef struct mi_predictor_status {
   uint64_t iterations;        /* planner iterations in total */
   uint64_t plans_published;   /* plans handed out (stops included) */
   uint64_t plans_rejected;    /* failed verification or not finite */
+  uint64_t plans_fallback;    /* published from a cheapest candidate: the mean's
+                                 plan failed verification (MI_PRED_FALLBACKS) */
   uint64_t stops;             /* teleop stops handed out */
   uint64_t stale;             /* cycles without a fresh joint state */
   uint64_t samples_rejected;  /* estimator rejects */

@@ -82,6 +82,9 @@ typedef struct mi_pred_node_counters {
   uint64_t est_by_reason[MI_WM_EST_REJECT_COUNT]; /* the same by reason */
   uint64_t joint_states, part_poses, wrenches, zones, goals, twists; /* accepted */
   uint64_t plans, statuses;  /* published */
+  uint64_t plans_refused;    /* the core's: failed verification or not finite (see
+                                mi_pred_node_counters_get for when to read these two) */
+  uint64_t plans_fallback;   /* the core's: published from a cheapest candidate */
 } mi_pred_node_counters;
 
 /* Load the model, create the predictor core and the DDS node "predictor"
@@ -101,7 +104,9 @@ void mi_pred_node_stop(mi_pred_node *n);
 
 void mi_pred_node_destroy(mi_pred_node *n);
 
-/* A snapshot of the counters (any thread). */
+/* A snapshot of the counters (any thread; plans_refused and plans_fallback,
+ * the core's, only from the executor's thread or once mi_pred_node_spin has
+ * returned). */
 void mi_pred_node_counters_get(mi_pred_node *n, mi_pred_node_counters *out);
 
 /* The core's model (owned by the node). */

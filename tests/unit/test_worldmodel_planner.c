@@ -347,6 +347,42 @@ static void test_two_phase(void **state) {
   mi_planner_destroy(p);
 }
 
+/* the candidates by cost: rank 0 is the best, costs never fall with the
+ * rank; none before an iteration, between explore and refine, or out of
+ * range */
+static void test_ranked(void **state) {
+  (void)state;
+  mi_planner_params pp = toy_params(MI_PLANNER_MPPI);
+  pp.refine = 8;
+  mi_planner *p = NULL;
+  assert_int_equal(mi_planner_create(&pp, NU, &p), MI_OK);
+  toy s;
+  toy_init(&s, &pp, 2);
+  mi_planner_system sys = toy_system(&s);
+  assert_null(mi_planner_ranked(p, 0));
+  assert_int_equal(mi_planner_optimize(p, &sys, NULL, NULL), MI_OK);
+  float best_cost;
+  const float *best = mi_planner_best(p, &best_cost);
+  const size_t kb = sizeof(float) * (size_t)(pp.knots * NU);
+  assert_memory_equal(mi_planner_ranked(p, 0), best, kb);
+  float prev = -INFINITY;
+  for (int r = 0; r < (int)pp.K; r++) {
+    const float *u = mi_planner_ranked(p, r);
+    assert_non_null(u);
+    float c = toy_cost(&s, u);
+    assert_true(c >= prev);
+    prev = c;
+  }
+  assert_null(mi_planner_ranked(p, (int)pp.K));
+  assert_null(mi_planner_ranked(p, -1));
+  assert_int_equal(mi_planner_explore(p, &sys, NULL), MI_OK);
+  assert_null(mi_planner_ranked(p, 0));
+  assert_int_equal(mi_planner_refine(p, &sys, NULL, NULL), MI_OK);
+  best = mi_planner_best(p, &best_cost);
+  assert_memory_equal(mi_planner_ranked(p, 0), best, kb);
+  mi_planner_destroy(p);
+}
+
 /* samples stay within the system's bounds */
 typedef struct bound_check {
   toy s;
@@ -468,6 +504,7 @@ int main(void) {
       cmocka_unit_test(test_bit_identical_across_threads),
       cmocka_unit_test(test_prepared_noise_identical),
       cmocka_unit_test(test_two_phase),
+      cmocka_unit_test(test_ranked),
       cmocka_unit_test(test_bounds),
       cmocka_unit_test(test_shift_and_control_at),
   };
