@@ -386,6 +386,24 @@ mi_status mi_bt_add_body(mi_bt_world *w, const mi_bt_body_desc *d, int *handle) 
   return MI_OK;
 }
 
+static btCollisionObject *object_of(mi_bt_world *w, int h) {
+  if (MI_BT_HANDLE_IS_LINK(h)) {
+    int i = -2 - h;
+    return i < w->n_links ? w->colliders[(size_t)i] : nullptr;
+  }
+  body_rec *b = find_body(w, h);
+  return b ? b->rb : nullptr;
+}
+
+mi_status mi_bt_ignore_pair(mi_bt_world *w, int a, int b) {
+  if (!w) return MI_ERR_INVALID;
+  btCollisionObject *oa = object_of(w, a), *ob = object_of(w, b);
+  if (!oa || !ob) return MI_ERR_NOT_FOUND;
+  oa->setIgnoreCollisionCheck(ob, true);
+  ob->setIgnoreCollisionCheck(oa, true);
+  return MI_OK;
+}
+
 mi_status mi_bt_add_conveyor(mi_bt_world *w, mi_pose pose, mi_vec3 half, mi_vec3 dir,
                              double speed, double friction, int *handle) {
   if (!w || !handle || !finite_pose(pose) || !finite3(dir) || mi_vec3_norm(dir) < 1e-9 ||

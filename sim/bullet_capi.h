@@ -192,6 +192,11 @@ long long mi_bt_time_ns(const mi_bt_world *w);
  * the last step (command + PD, not damping/friction). Any pointer may be NULL. */
 mi_status mi_bt_get_joint_state(const mi_bt_world *w, double *q, double *qd, double *tau);
 
+/* Never collide bodies a and b (rigid body handles or MI_BT_LINK_HANDLE(i)):
+ * no contact, no force between them (adjacent parts of one machine).
+ * @retval MI_ERR_NOT_FOUND a handle names nothing */
+mi_status mi_bt_ignore_pair(mi_bt_world *w, int a, int b);
+
 /* World pose of a body (rigid body handle, or MI_BT_LINK_HANDLE(i) for the
  * arm's link frame i, the URDF link frame) and its linear velocity.
  * lin_vel may be NULL. @retval MI_ERR_NOT_FOUND no such body */

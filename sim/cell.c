@@ -162,6 +162,9 @@ mi_status mi_sim_cell_create(const mi_sim_cell_desc *d, const mi_sim_params *p,
       fail(err, err_sz, st, "a fixture is invalid");
       goto fail_world;
     }
+    /* the base's own spheres and the links jointed to it overlap by design */
+    for (int l = 0; d->fixture_on_base[i] && l < arm.n_links; l++)
+      if (arm.links[l].parent < 0) (void)mi_bt_ignore_pair(c->w, h, MI_BT_LINK_HANDLE(l));
   }
   if (d->has_conveyor) {
     mi_vec3 dir = mi_quat_rotate(d->conveyor_pose.q, mi_vec3_make(1, 0, 0));

@@ -73,6 +73,9 @@ typedef struct mi_sim_cell_desc {
   mi_vec3 gravity;                                     /* m/s^2 */
   int n_fixtures;
   mi_bt_body_desc fixtures[MI_SIM_MAX_FIXTURES];
+  bool fixture_on_base[MI_SIM_MAX_FIXTURES]; /* a collision sphere of the arm's fixed
+                                                base: never in contact with the links
+                                                jointed to the base */
   bool has_conveyor;
   mi_pose conveyor_pose;  /* centre of the belt box */
   mi_vec3 conveyor_half;  /* half extents; parts enter at -x end, leave at +x end (belt frame) */

@@ -143,6 +143,7 @@ static mi_status arm_from_model(const mi_model *m, mi_sim_cell_desc *out, char *
       g.size[0] = d->sphere_r[s];
       g.pose = mi_pose_identity();
       g.pose.p = c;
+      out->fixture_on_base[out->n_fixtures] = true;
       out->fixtures[out->n_fixtures++] = body_of_geom(&g, 0.0);
       continue;
     }

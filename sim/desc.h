@@ -15,7 +15,9 @@
  *    base sits at the world origin); mass, COM and the inertia about the COM
  *    come from the body's spatial inertia; damping and friction from the
  *    URDF joint. Collision spheres of a body go on its link; spheres on the
- *    fixed base become static sphere fixtures.
+ *    fixed base become static sphere fixtures (fixture_on_base), which the
+ *    links jointed to the base ignore, as the model's self pairs skip
+ *    parent and child.
  *  - joint names: the URDF names of the moving joints, in dof order (the
  *    order of rt/joint_states).
  *  - tool_link: the body carrying the end-effector link (wrist sensor).

@@ -263,30 +263,21 @@ mi_status mi_wm_model_compile(mi_model *m, char *err, size_t err_sz) {
   d->friction_vel = 0.01;
   pose_to_rows(m->base, d->base_rot, d->base_pos);
 
-  /* collision spheres: from the cell file, else covering the primitives */
-  if (m->nsphere == 0) {
+  /* collision spheres: a link's from the cell file where it gives them,
+   * else covering the link's primitives (a mesh needs the cell's) */
+  {
+    bool given[MI_WM_MAX_LINKS] = {false};
+    for (int s = 0; s < m->nsphere; s++) given[m->sphere[s].link] = true;
     for (int li = 0; li < m->nlink; li++)
-      if (m->link[li].mesh_line) {
-        /* a link with a mesh and no spheres: the user must give spheres */
+      if (m->link[li].mesh_line && !given[li])
         return merr(m, m->link[li].mesh_line, err, err_sz,
                     "element <mesh> of link '%s': a mesh collision needs collision spheres "
                     "for this link in the cell file (spheres: {%s: [[x, y, z, r], ...]})",
                     m->link[li].name, m->link[li].name);
-      }
     for (int g = 0; g < m->ngeom; g++) {
+      if (given[m->geom[g].link]) continue;
       mi_status st = cover_geom(m, &m->geom[g], err, err_sz);
       if (st) return st;
-    }
-  } else {
-    for (int li = 0; li < m->nlink; li++) {
-      if (!m->link[li].mesh_line) continue;
-      int has = 0;
-      for (int s = 0; s < m->nsphere; s++) has |= m->sphere[s].link == li;
-      if (!has)
-        return merr(m, m->link[li].mesh_line, err, err_sz,
-                    "element <mesh> of link '%s': the cell file gives spheres for other links "
-                    "but none for this one",
-                    m->link[li].name);
     }
   }
   d->nsphere = m->nsphere;

@@ -30,9 +30,23 @@ static void test_example_cell(void **state) {
   assert_true(fabs(m->part[0].mass - 0.3) < 1e-15);
   assert_int_equal(m->nzone, 1);
   assert_int_equal(m->ee_link, mi_wm_link_index(m, "tool0"));
-  /* spheres given for link5 only: the cell replaces generated spheres */
-  assert_int_equal(m->nsphere, 2);
-  assert_int_equal(m->sphere[0].link, mi_wm_link_index(m, "link5"));
+  /* spheres given for link5 only: they replace link5's generated ones; every
+   * other link with a collision shape keeps spheres covering it */
+  const int l5 = mi_wm_link_index(m, "link5");
+  int on5 = 0;
+  for (int s = 0; s < m->nsphere; s++)
+    if (m->sphere[s].link == l5) {
+      on5++;
+      assert_true(fabs(m->sphere[s].radius - 0.07) < 1e-15);
+    }
+  assert_int_equal(on5, 2);
+  for (int g = 0; g < m->ngeom; g++) {
+    if (m->geom[g].link == l5) continue;
+    int has = 0;
+    for (int s = 0; s < m->nsphere; s++) has |= m->sphere[s].link == m->geom[g].link;
+    assert_true(has);
+  }
+  assert_true(m->nsphere > 2);
   /* tool frame at q = 0: link7 origin + fused flange (0.107) + tool0 (0.1034) + 0.05 */
   float q[MI_WM_MAX_DOF] = {0};
   mi_wm_m3_f R[MI_WM_MAX_DOF], eR;
