@@ -388,7 +388,7 @@ mi_status mi_bt_add_body(mi_bt_world *w, const mi_bt_body_desc *d, int *handle) 
 
 static btCollisionObject *object_of(mi_bt_world *w, int h) {
   if (MI_BT_HANDLE_IS_LINK(h)) {
-    int i = -2 - h;
+    int i = MI_BT_HANDLE_LINK(h);
     return i < w->n_links ? w->colliders[(size_t)i] : nullptr;
   }
   body_rec *b = find_body(w, h);

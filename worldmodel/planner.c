@@ -250,13 +250,27 @@ static void sample_candidate(const mi_planner *p, const mi_planner_system *sys, 
     }
 }
 
+/* task `task`'s fixed block of n items: its first in *k0, its length returned */
+static int block_range(const mi_planner *p, int task, int n, int *k0) {
+  const int b = (int)p->pp.block;
+  *k0 = task * b;
+  return n - *k0 < b ? n - *k0 : b;
+}
+
+/* fn over the fixed blocks of n items, on pool (NULL: the calling thread) */
+static mi_status run_blocks(mi_planner *p, mi_pool *pool, int n, mi_pool_fn fn) {
+  const int n_tasks = (n + (int)p->pp.block - 1) / (int)p->pp.block;
+  if (pool) return mi_pool_run(pool, n_tasks, fn, p);
+  for (int t = 0; t < n_tasks; t++) fn(p, t, 0);
+  return MI_OK;
+}
+
 /* pool task: sample and score one fixed block of candidates */
 static void block_task(void *ctx, int task, int worker) {
   mi_planner *p = ctx;
   const mi_planner_system *sys = p->sys;
-  int b = (int)p->pp.block;
-  int k0 = task * b;
-  int n = p->K - k0 < b ? p->K - k0 : b;
+  int k0;
+  const int n = block_range(p, task, p->K, &k0);
   for (int k = k0; k < k0 + n; k++) sample_candidate(p, sys, k, p->U + (size_t)k * p->kn);
   sys->eval(sys->self, p->U + (size_t)k0 * p->kn, k0, n, p->cost + k0, worker);
 }
@@ -265,9 +279,8 @@ static void block_task(void *ctx, int task, int worker) {
 static void prepare_task(void *ctx, int task, int worker) {
   (void)worker;
   mi_planner *p = ctx;
-  int b = (int)p->pp.block;
-  int k0 = task * b;
-  int n = p->K - k0 < b ? p->K - k0 : b;
+  int k0;
+  const int n = block_range(p, task, p->K, &k0);
   for (int k = k0; k < k0 + n; k++)
     candidate_normals(p, k, p->iter, p->eps + (size_t)k * p->kn);
 }
@@ -275,14 +288,9 @@ static void prepare_task(void *ctx, int task, int worker) {
 mi_status mi_planner_prepare(mi_planner *p, mi_pool *pool) {
   if (!p) return MI_ERR_INVALID;
   if (p->eps_ok && p->eps_iter == p->iter) return MI_OK;
-  int n_tasks = (p->K + (int)p->pp.block - 1) / (int)p->pp.block;
   p->eps_ok = false;
-  if (pool) {
-    mi_status st = mi_pool_run(pool, n_tasks, prepare_task, p);
-    if (st != MI_OK) return st;
-  } else {
-    for (int t = 0; t < n_tasks; t++) prepare_task(p, t, 0);
-  }
+  mi_status st = run_blocks(p, pool, p->K, prepare_task);
+  if (st != MI_OK) return st;
   p->eps_iter = p->iter;
   p->eps_ok = true;
   return MI_OK;
@@ -346,10 +354,15 @@ static void update_mppi(mi_planner *p, float cmin) {
   for (int i = 0; i < kn; i++) p->mean[i] = (float)(p->acc[i] / wsum);
 }
 
+/* order[] := the K candidates by cost (before's total order) */
+static void sort_candidates(mi_planner *p) {
+  for (int k = 0; k < p->K; k++) p->order[k] = k;
+  sort_by_cost(p->cost, p->order, p->order_tmp, p->K);
+}
+
 static void update_cem(mi_planner *p) {
-  const int K = p->K, kn = p->kn, ne = (int)p->pp.elites;
-  for (int k = 0; k < K; k++) p->order[k] = k;
-  sort_by_cost(p->cost, p->order, p->order_tmp, K);
+  const int kn = p->kn, ne = (int)p->pp.elites;
+  sort_candidates(p);
   memset(p->acc, 0, (size_t)kn * sizeof(double));
   memset(p->acc2, 0, (size_t)kn * sizeof(double));
   for (int e = 0; e < ne; e++) {
@@ -378,10 +391,7 @@ static void update_cem(mi_planner *p) {
 
 /* sample and score all K candidates of iteration iter, in fixed blocks */
 static mi_status sample_score(mi_planner *p, mi_pool *pool) {
-  int n_tasks = (p->K + (int)p->pp.block - 1) / (int)p->pp.block;
-  if (pool) return mi_pool_run(pool, n_tasks, block_task, p);
-  for (int t = 0; t < n_tasks; t++) block_task(p, t, 0);
-  return MI_OK;
+  return run_blocks(p, pool, p->K, block_task);
 }
 
 /* the cheapest of n candidates, first index on ties */
@@ -457,8 +467,7 @@ mi_status mi_planner_explore(mi_planner *p, const mi_planner_system *sys, mi_poo
   if (st != MI_OK) return st;
   /* refine candidate 0 (the mean: the nominal cost) and the R - 1 cheapest
    * others, in cost order */
-  for (int k = 0; k < K; k++) p->order[k] = k;
-  sort_by_cost(p->cost, p->order, p->order_tmp, K);
+  sort_candidates(p);
   p->ranked = false; /* explored costs, not an iteration's */
   p->idx_r[0] = 0;
   for (int e = 0, r = 1; r < p->R && e < K; e++)
@@ -472,9 +481,8 @@ mi_status mi_planner_explore(mi_planner *p, const mi_planner_system *sys, mi_poo
 /* pool task: score one block of the kept candidates again */
 static void refine_task(void *ctx, int task, int worker) {
   mi_planner *p = ctx;
-  int b = (int)p->pp.block;
-  int k0 = task * b;
-  int n = p->R - k0 < b ? p->R - k0 : b;
+  int k0;
+  const int n = block_range(p, task, p->R, &k0);
   p->sys->eval(p->sys->self, p->Ur + (size_t)k0 * p->kn, k0, n, p->cost_r + k0, worker);
 }
 
@@ -482,13 +490,8 @@ mi_status mi_planner_refine(mi_planner *p, const mi_planner_system *sys, mi_pool
                             mi_planner_result *res) {
   if (!p || !sys || !sys->eval || sys->nu != p->nu) return MI_ERR_INVALID;
   if (!p->explored) return MI_ERR_STATE;
-  int n_tasks = (p->R + (int)p->pp.block - 1) / (int)p->pp.block;
   p->sys = sys;
-  mi_status st = MI_OK;
-  if (pool)
-    st = mi_pool_run(pool, n_tasks, refine_task, p);
-  else
-    for (int t = 0; t < n_tasks; t++) refine_task(p, t, 0);
+  mi_status st = run_blocks(p, pool, p->R, refine_task);
   p->sys = NULL;
   if (st != MI_OK) return st;
   p->explored = false;
@@ -545,8 +548,7 @@ void mi_planner_control_at(const mi_planner *p, double t_s, float *u) {
 const float *mi_planner_ranked(mi_planner *p, int rank) {
   if (!p || rank < 0 || rank >= p->K || p->explored || p->iter == 0) return NULL;
   if (!p->ranked) {
-    for (int k = 0; k < p->K; k++) p->order[k] = k;
-    sort_by_cost(p->cost, p->order, p->order_tmp, p->K);
+    sort_candidates(p);
     p->ranked = true;
   }
   return p->U + (size_t)p->order[rank] * p->kn;
