@@ -699,6 +699,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     memcpy(mean, mi_wm_engine_knots(pr->engine), sizeof(float) * (size_t)kn);
     mi_wm_hit hit0 = hit;
     const char *what0 = what;
+    const double best0 = pr->st.best_cost;
     for (int r = 0; st == MI_ERR_COLLISION && r < MI_PRED_FALLBACKS; r++) {
       const float *alt = mi_wm_engine_ranked(pr->engine, r);
       if (!alt) break;
@@ -708,8 +709,10 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     if (st == MI_OK) {
       pr->st.plans_fallback++;
     } else {
-      /* none: the mean stays the warm start, its hit the reason */
+      /* none: the mean stays the warm start, its hit the reason, its cost
+       * the status's (the breakdown after the cycle is the mean's) */
       mi_wm_engine_set_knots(pr->engine, mean);
+      pr->st.best_cost = best0;
       hit = hit0;
       what = what0;
       st = MI_ERR_COLLISION;
