@@ -43,6 +43,7 @@ struct mi_dds_pub {
   dds_entity_t writer;
   mi_msg_type type;
   atomic_uint_fast64_t out;
+  bool transient_local;
   char topic[128];
   mi_log_ratelimit rl;
   mi_dds_pub *next;
@@ -385,6 +386,34 @@ static dds_entity_t make_topic(mi_dds_node *n, const char *ros_name, mi_msg_type
 
 /* --- publishers ------------------------------------------------------------ */
 
+/* Cyclone's listener thread: a reader matched after samples were written.
+ * A volatile writer gives a late reader none of them (DDS semantics, as in
+ * ROS 2), so the line says how many it missed: a recording started before
+ * a cell lacks the samples its nodes wrote before discovery finished, and
+ * this is how many (the count is read after the match, so a write racing
+ * it may be included: at most one more than the reader missed). */
+static void on_pub_matched(dds_entity_t writer, const dds_publication_matched_status_t st,
+                           void *arg) {
+  (void)writer;
+  mi_dds_pub *p = arg;
+  uint64_t written = atomic_load(&p->out);
+  if (st.current_count_change <= 0 || written == 0 || !p->node) return;
+  char was[64];
+  snprintf(was, sizeof was, "%s", mi_log_thread_name());
+  mi_log_set_thread_name(p->node->name);
+  if (p->transient_local)
+    MI_LOGI("%s: a reader matched after %llu sample%s written (transient-local: it gets "
+            "the newest); %u matched now",
+            p->topic, (unsigned long long)written, written == 1 ? " was" : "s were",
+            (unsigned)st.current_count);
+  else
+    MI_LOGI("%s: a reader matched after %llu sample%s written (volatile: it missed %s); "
+            "%u matched now",
+            p->topic, (unsigned long long)written, written == 1 ? " was" : "s were",
+            written == 1 ? "it" : "them", (unsigned)st.current_count);
+  mi_log_set_thread_name(was);
+}
+
 mi_status mi_dds_pub_create(mi_dds_node *n, const char *topic, mi_msg_type type,
                             mi_qos_profile qos, mi_dds_pub **out) {
   if (!n || !out || !mi_qos_info_of(qos)) return MI_ERR_INVALID;
@@ -397,15 +426,19 @@ mi_status mi_dds_pub_create(mi_dds_node *n, const char *topic, mi_msg_type type,
     return st;
   }
   dds_qos_t *q = mi_qos_create_writer(qos);
-  p->writer = dds_create_writer(n->participant, t, q, NULL);
+  dds_listener_t *l = dds_create_listener(p);
+  if (l) dds_lset_publication_matched(l, on_pub_matched);
+  p->transient_local = mi_qos_info_of(qos)->transient_local;
+  p->node = n; /* before the writer: its listener may run at once */
+  p->type = type;
+  p->writer = dds_create_writer(n->participant, t, q, l);
+  if (l) dds_delete_listener(l);
   dds_delete_qos(q);
   if (p->writer < 0) {
     MI_LOGE("writer on %s: %s", p->topic, dds_strretcode(p->writer));
     free(p);
     return MI_ERR_DDS;
   }
-  p->node = n;
-  p->type = type;
   p->next = n->pubs;
   n->pubs = p;
   *out = p;

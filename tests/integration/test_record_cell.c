@@ -1,7 +1,10 @@
 /* tests/integration/test_record_cell.c - `mirai record` beside a 30 s
  * lockstep run of launch/cell_sim.yaml (domain 164) loses no sample of a
  * reliable topic, counted: for every reliable topic the file holds exactly
- * as many messages as the publisher says it published (the controller's
+ * as many messages as the publisher says it published, less those written
+ * before discovery matched the recorder's reader (the writer logs how many
+ * a late reader missed; on loopback it is 0 in most runs, a few commands in
+ * one of about ten) (the controller's
  * last ControllerStatus.commands_published and statuses_published, the
  * predictor's last PlannerStatus.plans_published and cycles - one status
  * per cycle -, the sim's summary line for rt/safety_zone, less what it
@@ -76,6 +79,25 @@ static long long sim_published(const char *key) {
   snprintf(pat, sizeof pat, " %s=", key);
   p = strstr(p, pat);
   return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* Samples of `topic` a reader that matched late missed, by the writer's own
+ * line ("[node] topic: a reader matched after N samples were written
+ * (volatile..."): a recorder started before the cell still races discovery
+ * with the plant, and a volatile writer gives a reader that matched after
+ * its first samples none of them. `deficit` (published - recorded) is
+ * explained when it is 0 or one such N (N is read just after the match, so
+ * a write racing it may be counted: N - 1 too). */
+static bool deficit_explained(const char *node, const char *topic, long long deficit) {
+  if (deficit == 0) return true;
+  char pat[160];
+  snprintf(pat, sizeof pat, "[%s] rt%s: a reader matched after ", node, topic);
+  for (const char *p = strstr(g_launch, pat); p; p = strstr(p + 1, pat)) {
+    long long n = strtoll(p + strlen(pat), NULL, 10);
+    print_message("%s: %lld missing, a reader matched after %lld written\n", topic, deficit, n);
+    if (deficit == n || deficit == n - 1) return true;
+  }
+  return false;
 }
 
 enum { T_PLAN, T_PSTATUS, T_CSTATUS, T_CMDS, T_ZONE, T_GOAL, T_N };
@@ -187,11 +209,18 @@ static void test_record_30s_cell_loses_nothing(void **state) {
 #endif
   assert_true(plans_published > 100);
   assert_true(statuses_published > 200);
-  /* every sample published is in the file */
-  assert_true(in_file[T_CMDS] == commands_published);
-  assert_true(in_file[T_CSTATUS] == statuses_published);
-  assert_true(in_file[T_PLAN] == plans_published);
-  assert_true(in_file[T_PSTATUS] == cycles);
+  /* every sample published is in the file, but those written before the
+   * recorder's reader matched (the writer's log line says how many) */
+  assert_true(in_file[T_CMDS] <= commands_published && in_file[T_CSTATUS] <= statuses_published &&
+              in_file[T_PLAN] <= plans_published && in_file[T_PSTATUS] <= cycles);
+  assert_true(deficit_explained("controller", k_topics[T_CMDS],
+                                (long long)(commands_published - in_file[T_CMDS])));
+  assert_true(deficit_explained("controller", k_topics[T_CSTATUS],
+                                (long long)(statuses_published - in_file[T_CSTATUS])));
+  assert_true(deficit_explained("predictor", k_topics[T_PLAN],
+                                (long long)(plans_published - in_file[T_PLAN])));
+  assert_true(deficit_explained("predictor", k_topics[T_PSTATUS],
+                                (long long)(cycles - in_file[T_PSTATUS])));
   /* rt/safety_zone starts with the sim, before discovery may have matched
    * the recorder (transient-local then hands over only the newest): the
    * file's zone stamps (sim time, one per 100 ms) have no gap, and the

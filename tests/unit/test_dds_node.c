@@ -1,6 +1,6 @@
 /* tests/unit/test_dds_node.c - the node runtime over loopback DDS, in one
  * process: pub -> sub, validation and counters, timers, freshness budgets,
- * shutdown, container. Domain ids 10-14. */
+ * late readers told what they missed, shutdown, container. Domain ids 10-14. */
 #define _GNU_SOURCE /* unsetenv */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -277,6 +277,75 @@ static void test_late_joiner_gets_latest(void **state) {
   mi_dds_node_destroy(pn);
 }
 
+/* a reader that matches after samples were written: the writer's node logs
+ * how many, and whether the reader gets the newest (transient-local) or
+ * none of them (volatile); the count is what the reader missed */
+static char g_lines[4096];
+static void capture(void *user, mi_log_level level, const char *line) {
+  (void)user;
+  if (level == MI_LOG_INFO && strlen(g_lines) + strlen(line) + 2 < sizeof g_lines) {
+    strcat(g_lines, line);
+    strcat(g_lines, "\n");
+  }
+}
+
+static void test_late_reader_is_told(void **state) {
+  (void)state;
+  g_lines[0] = '\0';
+  mi_log_level was = mi_log_get_level();
+  mi_log_set_level(MI_LOG_INFO);
+  mi_log_set_sink(capture, NULL);
+  mi_dds_node *pn = mi_test_node("late_pub", 13);
+  mi_dds_pub *cmd, *zone;
+  assert_int_equal(mi_dds_pub_create(pn, "late_cmds", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, &cmd),
+                   MI_OK);
+  assert_int_equal(mi_dds_pub_create_std(pn, MI_TOPIC_SAFETY_ZONE, &zone), MI_OK);
+  char *names[1] = {"j1"};
+  double q[1] = {0.5}, v[1] = {0.0};
+  for (int i = 0; i < 3; i++) {
+    mi_msg_joint_state js;
+    fill_js(&js, pn, names, q, v, 1, 1);
+    assert_int_equal(MI_DDS_PUBLISH(cmd, &js), MI_OK);
+  }
+  mi_msg_zone_status z;
+  mi_msg_init(MI_MSG_ZONE_STATUS, &z);
+  z.header = mi_dds_node_header(pn, "world");
+  z.zone_id = "cell";
+  z.speed_scale = 1.0;
+  assert_int_equal(MI_DDS_PUBLISH(zone, &z), MI_OK);
+
+  mi_dds_node *sn = mi_test_node("late_sub", 13);
+  js_rx rx = {0};
+  double got[2] = {0.0, 0.0};
+  mi_dds_sub *s1, *s2;
+  mi_dds_sub_opts so = {.on_sample = on_js__mi_cb, .user = &rx};
+  assert_int_equal(mi_dds_sub_create(sn, "late_cmds", MI_MSG_JOINT_STATE, MI_QOS_COMMAND, &so, &s1),
+                   MI_OK);
+  so = (mi_dds_sub_opts){.on_sample = on_zone__mi_cb, .user = got};
+  assert_int_equal(mi_dds_sub_create_std(sn, MI_TOPIC_SAFETY_ZONE, &so, &s2), MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(cmd, 1, WAIT_NS), MI_OK);
+  assert_int_equal(mi_dds_pub_wait_matched(zone, 1, WAIT_NS), MI_OK);
+  /* the listener runs on Cyclone's thread: give it the moment after the match */
+  int64_t end = mi_clock_mono_ns() + WAIT_NS;
+  while (!(strstr(g_lines, "late_cmds") && strstr(g_lines, "safety_zone")) &&
+         mi_clock_mono_ns() < end)
+    mi_dds_spin_once(sn, 10 * MI_NS_PER_MS);
+  mi_log_set_sink(NULL, NULL);
+  mi_log_set_level(was);
+  print_message("%s", g_lines);
+  assert_non_null(strstr(g_lines, "[late_pub] rt/late_cmds: a reader matched after 3 samples "
+                                  "were written (volatile: it missed them); 1 matched now"));
+  assert_non_null(strstr(g_lines, "[late_pub] rt/safety_zone: a reader matched after 1 sample "
+                                  "was written (transient-local: it gets the newest)"));
+  /* and that is what it got: the zone's newest, none of the commands */
+  end = mi_clock_mono_ns() + 300 * MI_NS_PER_MS;
+  while (mi_clock_mono_ns() < end) mi_dds_spin_once(sn, 20 * MI_NS_PER_MS);
+  assert_int_equal(rx.n, 0);
+  assert_true(got[0] == 1.0);
+  mi_dds_node_destroy(sn);
+  mi_dds_node_destroy(pn);
+}
+
 static void *stopper(void *arg) {
   mi_clock_sleep_ns(100 * MI_NS_PER_MS);
   mi_dds_shutdown();
@@ -386,6 +455,7 @@ int main(void) {
       cmocka_unit_test(test_app_check),
       cmocka_unit_test(test_timer_and_freshness),
       cmocka_unit_test(test_late_joiner_gets_latest),
+      cmocka_unit_test(test_late_reader_is_told),
       cmocka_unit_test(test_shutdown_and_container),
       cmocka_unit_test(test_sim_time_timer),
       cmocka_unit_test(test_errors),
