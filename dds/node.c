@@ -43,6 +43,7 @@ struct mi_dds_pub {
   dds_entity_t writer;
   mi_msg_type type;
   atomic_uint_fast64_t out;
+  atomic_uint matched; /* readers matched at the last write */
   bool transient_local;
   char topic[128];
   mi_log_ratelimit rl;
@@ -386,34 +387,6 @@ static dds_entity_t make_topic(mi_dds_node *n, const char *ros_name, mi_msg_type
 
 /* --- publishers ------------------------------------------------------------ */
 
-/* Cyclone's listener thread: a reader matched after samples were written.
- * A volatile writer gives a late reader none of them (DDS semantics, as in
- * ROS 2), so the line says how many it missed: a recording started before
- * a cell lacks the samples its nodes wrote before discovery finished, and
- * this is how many (the count is read after the match, so a write racing
- * it may be included: at most one more than the reader missed). */
-static void on_pub_matched(dds_entity_t writer, const dds_publication_matched_status_t st,
-                           void *arg) {
-  (void)writer;
-  mi_dds_pub *p = arg;
-  uint64_t written = atomic_load(&p->out);
-  if (st.current_count_change <= 0 || written == 0 || !p->node) return;
-  char was[64];
-  snprintf(was, sizeof was, "%s", mi_log_thread_name());
-  mi_log_set_thread_name(p->node->name);
-  if (p->transient_local)
-    MI_LOGI("%s: a reader matched after %llu sample%s written (transient-local: it gets "
-            "the newest); %u matched now",
-            p->topic, (unsigned long long)written, written == 1 ? " was" : "s were",
-            (unsigned)st.current_count);
-  else
-    MI_LOGI("%s: a reader matched after %llu sample%s written (volatile: it missed %s); "
-            "%u matched now",
-            p->topic, (unsigned long long)written, written == 1 ? " was" : "s were",
-            written == 1 ? "it" : "them", (unsigned)st.current_count);
-  mi_log_set_thread_name(was);
-}
-
 mi_status mi_dds_pub_create(mi_dds_node *n, const char *topic, mi_msg_type type,
                             mi_qos_profile qos, mi_dds_pub **out) {
   if (!n || !out || !mi_qos_info_of(qos)) return MI_ERR_INVALID;
@@ -426,19 +399,16 @@ mi_status mi_dds_pub_create(mi_dds_node *n, const char *topic, mi_msg_type type,
     return st;
   }
   dds_qos_t *q = mi_qos_create_writer(qos);
-  dds_listener_t *l = dds_create_listener(p);
-  if (l) dds_lset_publication_matched(l, on_pub_matched);
-  p->transient_local = mi_qos_info_of(qos)->transient_local;
-  p->node = n; /* before the writer: its listener may run at once */
-  p->type = type;
-  p->writer = dds_create_writer(n->participant, t, q, l);
-  if (l) dds_delete_listener(l);
+  p->writer = dds_create_writer(n->participant, t, q, NULL);
   dds_delete_qos(q);
   if (p->writer < 0) {
     MI_LOGE("writer on %s: %s", p->topic, dds_strretcode(p->writer));
     free(p);
     return MI_ERR_DDS;
   }
+  p->node = n;
+  p->type = type;
+  p->transient_local = mi_qos_info_of(qos)->transient_local;
   p->next = n->pubs;
   n->pubs = p;
   *out = p;
@@ -451,8 +421,38 @@ mi_status mi_dds_pub_create_std(mi_dds_node *n, mi_topic t, mi_dds_pub **out) {
   return mi_dds_pub_create(n, ti->ros_name, ti->type, ti->qos, out);
 }
 
+/* Before each write: did a reader match since the last one, after samples
+ * were written? A volatile writer gives a late reader none of them (DDS
+ * semantics, as in ROS 2), so the writer's node says how many it missed: a
+ * recording started before a cell lacks what its nodes wrote before
+ * discovery finished, and this is how many. The match fell between the two
+ * last checks, so the newest sample written may have reached the reader:
+ * it missed `written` or `written - 1`. (Checked here rather than in a
+ * publication-matched listener: that runs on Cyclone's thread, which would
+ * have to be kept off a pub that is being freed.) */
+static void note_late_readers(mi_dds_pub *p) {
+  dds_publication_matched_status_t st;
+  if (dds_get_publication_matched_status(p->writer, &st) < 0) return;
+  unsigned prev = atomic_exchange(&p->matched, (unsigned)st.current_count);
+  uint64_t written = atomic_load(&p->out);
+  if ((unsigned)st.current_count <= prev || written == 0) return;
+  unsigned k = (unsigned)st.current_count - prev;
+  char who[32], was[64];
+  snprintf(was, sizeof was, "%s", mi_log_thread_name()); /* the line names the node */
+  mi_log_set_thread_name(p->node->name);
+  if (k == 1) snprintf(who, sizeof who, "a reader");
+  else snprintf(who, sizeof who, "%u readers", k);
+  MI_LOGI("%s: %s matched after %llu sample%s written (%s); %u matched now", p->topic, who,
+          (unsigned long long)written, written == 1 ? " was" : "s were",
+          p->transient_local ? "transient-local: the newest is delivered"
+                             : "volatile: it missed all but perhaps the last",
+          (unsigned)st.current_count);
+  mi_log_set_thread_name(was);
+}
+
 mi_status mi_dds_publish(mi_dds_pub *p, const void *msg) {
   if (!p || !msg) return MI_ERR_INVALID;
+  note_late_readers(p);
   dds_return_t rc = dds_write(p->writer, msg);
   if (rc < 0) {
     uint32_t sup;

@@ -83,6 +83,42 @@ static void test_names_are_mapped(void **state) {
   assert_true(g.has_position && !g.has_effort);
 }
 
+/* real time: a loop the machine held back (cell time behind the wall clock)
+ * takes a command stamped now for now, and still refuses one from a clock
+ * that runs ahead */
+static void test_stamp_on_a_lagging_cell(void **state) {
+  (void)state;
+  static const char *const ab[2] = {"a", "b"};
+  mi_sim_cmd_gate g;
+  assert_int_equal(mi_sim_cmd_gate_init(&g, 2, ab, 100000000, 5000000), MI_OK);
+  const int64_t base = 1700000000000000000LL, ms = 1000000;
+  double pos[2] = {0.1, 0.2};
+  mi_sim_cmd_in c = {.n_position = 2, .position = pos};
+  /* on schedule: cell time 1 s at wall base + 1 s */
+  int64_t cell = 1000 * ms, wall = base + cell;
+  c.stamp_ns = mi_sim_cmd_stamp_on_cell(wall, base, wall, cell);
+  assert_true(c.stamp_ns == cell);
+  assert_int_equal(mi_sim_cmd_submit(&g, &c, cell), MI_OK);
+  /* 20 ms behind schedule: stamped now, it is the cell's now */
+  wall = base + cell + 20 * ms;
+  c.stamp_ns = mi_sim_cmd_stamp_on_cell(wall, base, wall, cell);
+  assert_true(c.stamp_ns == cell);
+  assert_int_equal(mi_sim_cmd_submit(&g, &c, cell), MI_OK);
+  /* without the correction the same command was refused */
+  c.stamp_ns = wall - base;
+  assert_int_equal(mi_sim_cmd_submit(&g, &c, cell), MI_ERR_REJECTED);
+  /* a sender 1 s ahead is refused, lag or not */
+  c.stamp_ns = mi_sim_cmd_stamp_on_cell(wall + 1000 * ms, base, wall, cell);
+  assert_true(c.stamp_ns == cell + 1000 * ms);
+  assert_int_equal(mi_sim_cmd_submit(&g, &c, cell), MI_ERR_REJECTED);
+  assert_int_equal(g.counters.rejected_future, 2);
+  /* ahead of schedule (never in a paced loop, but): no stamp moves forward */
+  assert_true(mi_sim_cmd_stamp_on_cell(base + 5 * ms, base, base + 5 * ms, 10 * ms) == 5 * ms);
+  /* unstamped stays unstamped; a stamp the lag takes past the start is 1 ns */
+  assert_true(mi_sim_cmd_stamp_on_cell(0, base, wall, cell) == 0);
+  assert_true(mi_sim_cmd_stamp_on_cell(base + 1 * ms, base, base + 50 * ms, 10 * ms) == 1);
+}
+
 static void test_watchdog_holds(void **state) {
   (void)state;
   mi_sim_cmd_gate g;
@@ -116,6 +152,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_malformed_rejected_and_counted),
       cmocka_unit_test(test_names_are_mapped),
+      cmocka_unit_test(test_stamp_on_a_lagging_cell),
       cmocka_unit_test(test_watchdog_holds),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
