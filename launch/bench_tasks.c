@@ -73,6 +73,7 @@ typedef struct episode_result {
   uint64_t plans, rejected;
   uint64_t refused; /* plans the predictor did not publish (exact check, not finite) */
   uint64_t fallback; /* plans published from a cheapest candidate (the mean's refused) */
+  uint64_t escaping; /* plans published leaving a contact the measured state was in */
   char reason[160];
 } episode_result;
 
@@ -204,6 +205,7 @@ static mi_status run_episode(bench_ctx *b, uint64_t seed, uint32_t e, episode_re
     snprintf(res->reason, sizeof res->reason, "%s", ps2.reason);
     res->refused = ps2.plans_rejected;
     res->fallback = ps2.plans_fallback;
+    res->escaping = ps2.plans_escaping;
   }
   st = MI_OK;
 out:
@@ -296,7 +298,7 @@ int mi_bench_tasks(int argc, char **argv) {
 
   mi_log_set_level(MI_LOG_WARN);
   long success = 0;
-  unsigned long long collisions = 0, plans = 0, refused = 0, fallback = 0;
+  unsigned long long collisions = 0, plans = 0, refused = 0, fallback = 0, escaping = 0;
   int64_t w0 = mi_clock_mono_ns();
   for (long e = 0; e < episodes; e++) {
     episode_result r;
@@ -306,6 +308,7 @@ int mi_bench_tasks(int argc, char **argv) {
     plans += r.plans;
     refused += r.refused;
     fallback += r.fallback;
+    escaping += r.escaping;
     fprintf(stderr,
             "episode %ld: %s at %.2f s, collisions %llu, closest %.3f m, too fast %llu, plans %llu"
             " (%llu refused)%s%s\n",
@@ -317,8 +320,9 @@ int mi_bench_tasks(int argc, char **argv) {
   }
   fprintf(stderr,
           "bench tasks: %ld episodes in %.1f s wall; %llu plans published (%llu from a fallback "
-          "candidate), %llu refused by the predictor (the exact check, or a value not finite)\n",
-          episodes, mi_s_from_ns(mi_clock_mono_ns() - w0), plans, fallback, refused);
+          "candidate, %llu leaving a contact), %llu refused by the predictor (the exact check, "
+          "or a value not finite)\n",
+          episodes, mi_s_from_ns(mi_clock_mono_ns() - w0), plans, fallback, escaping, refused);
   printf("bench tasks episodes=%ld success=%ld collisions=%llu\n", episodes, success, collisions);
   rc = 0;
 done:

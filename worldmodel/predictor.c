@@ -36,6 +36,8 @@ static const mi_param_def k_own[] = {
                 "teleop: a twist older than this counts as zero (stop)"),
     MI_P_DOUBLE(S, dls_lambda, "task.dls_damping", "0.05", 1e-4, 1.0, "m",
                 "teleop: damping of the resolved-rate least squares"),
+    MI_P_DOUBLE(S, escape_time_s, "verify.escape_time", "0.3", 0.0, 5.0, "s",
+                "a measured state in contact: plans may take this long to leave it, no deeper; 0: refuse them all"),
     MI_WM_LEARNER_PARAM_ROWS(S, learner),
     MI_WM_EST_PARAM_ROWS(S, est),
 };
@@ -103,6 +105,9 @@ struct mi_predictor {
   mi_predictor_status st;
   float *qs, *qds;     /* (H + 1) x n predicted states */
   double *vq;          /* (H + 1) x n for verification */
+  /* the measured state's contacts this cycle: plans may leave them */
+  mi_wm_contact start[MI_PRED_MAX_START_CONTACTS];
+  int nstart;
   float goal_f[3];
   /* the last plan handed out and when (teleop integrates on its references) */
   mi_predictor_plan *last;
@@ -350,7 +355,24 @@ static mi_status teleop_stop(mi_predictor *pr, const double *q, const char *why)
 }
 
 static mi_status verify_rows(mi_predictor *pr, int rows, mi_wm_hit *hit) {
-  return mi_wm_verify(pr->m, pr->vq, rows, hit);
+  mi_wm_verify_opts o = {0};
+  if (pr->nstart > 0) {
+    o.start = pr->start;
+    o.nstart = pr->nstart;
+    o.escape_steps = (int)ceil(pr->p.escape_time_s / pr->p.planner.dt - 1e-9);
+    o.escape_slack_m = MI_PRED_ESCAPE_SLACK_M;
+  }
+  return mi_wm_verify_ex(pr->m, pr->vq, rows, &o, hit);
+}
+
+/* the contacts the measured state q is in, which this cycle's plans may
+ * leave (none when verify.escape_time is 0: every plan is then refused at
+ * step 0, as a plain verify does) */
+static void start_contacts(mi_predictor *pr, const double *q) {
+  pr->nstart = 0;
+  if (!(pr->p.escape_time_s > 0)) return;
+  int nc = mi_wm_contacts(pr->m, q, NULL, pr->start, MI_PRED_MAX_START_CONTACTS);
+  pr->nstart = nc < 0 ? 0 : nc > MI_PRED_MAX_START_CONTACTS ? MI_PRED_MAX_START_CONTACTS : nc;
 }
 
 /* the task's goal for this cycle */
@@ -652,6 +674,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     if (st == MI_ERR_STALE) pr->st.stale++;
     return st;
   }
+  start_contacts(pr, q);
 
   /* 3-4. the task and the plan: refined from the present after an explore
    * from the predicted state; both phases now (lockstep, no explore); or
@@ -746,10 +769,15 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
       if (plan) *plan = pl;
       return MI_OK;
     }
-    set_reason(pr, "plan rejected: %s (%.2f s) in its %s", hd, hit.step * dt, what);
+    if (pr->nstart > 0)
+      set_reason(pr, "plan rejected: the start is in contact (%d) and the plan does not leave it: "
+                 "%s (%.2f s) in its %s", pr->nstart, hd, hit.step * dt, what);
+    else
+      set_reason(pr, "plan rejected: %s (%.2f s) in its %s", hd, hit.step * dt, what);
     return MI_ERR_COLLISION;
   }
   pr->st.plans_published++;
+  if (pr->nstart > 0) pr->st.plans_escaping++;
   pr->st.reason[0] = '\0';
   handed_out(pr, now_ns);
   if (plan) *plan = pl;

@@ -22,7 +22,10 @@
  *      on its predicted states, clamped to the limits);
  *   6. every value finite, else rejected (never a NaN out);
  *   7. references and predicted states verified with libccd
- *      (mi_wm_verify); a plan that collides is not published: teleop then
+ *      (mi_wm_verify_ex); a measured state already in contact (a part
+ *      pushed onto the arm, a measurement through a surface) is allowed
+ *      to be left within verify.escape_time, no deeper, and nothing else
+ *      touched; a plan that collides is not published: teleop then
  *      publishes a stop (hold the present position), reach and pick
  *      publish nothing (the controller decelerates on its last plan).
  *
@@ -54,6 +57,12 @@ extern "C" {
 /* when the mean's plan fails verification, this many of the cycle's
  * cheapest candidates are tried in turn before the plan is refused */
 #define MI_PRED_FALLBACKS 3
+/* contacts of a measured start state that a plan may leave (verify.escape_time);
+ * more than this many: the rest are collisions */
+#define MI_PRED_MAX_START_CONTACTS 16
+/* how much deeper than at the start a contact may get while it is left:
+ * the rollout's integration, not a motion into the obstacle */
+#define MI_PRED_ESCAPE_SLACK_M 0.001
 
 typedef struct mi_predictor_params {
   char urdf[MI_PARAM_STR_MAX];  /* robot URDF */
@@ -66,6 +75,8 @@ typedef struct mi_predictor_params {
   double teleop_horizon_s;      /* s: nominal tool motion of a twist */
   double teleop_timeout_s;      /* s: a twist older than this ends teleop (stop) */
   double dls_lambda;            /* m: damping of the teleop resolved rates */
+  double escape_time_s;         /* s: a plan may take this long to leave contacts its
+                                   measured start is in (mi_wm_verify_opts); 0: none */
   mi_planner_params planner;    /* planner.*, rollout.*, cost.* (planner.backend: auto|cpu|cuda) */
   mi_wm_cuda_params cuda;       /* cuda.*: the device and kernel shape of the cuda backend */
   mi_wm_learner_params learner; /* learner.* */
@@ -102,6 +113,8 @@ typedef struct mi_predictor_status {
   uint64_t plans_rejected;    /* failed verification or not finite */
   uint64_t plans_fallback;    /* published from a cheapest candidate: the mean's
                                  plan failed verification (MI_PRED_FALLBACKS) */
+  uint64_t plans_escaping;    /* published while the measured state was in contact:
+                                 each leaves it within verify.escape_time, no deeper */
   uint64_t stops;             /* teleop stops handed out */
   uint64_t stale;             /* cycles without a fresh joint state */
   uint64_t samples_rejected;  /* estimator rejects */

@@ -500,6 +500,7 @@ void mi_pred_node_counters_get(mi_pred_node *n, mi_pred_node_counters *out) {
   mi_predictor_get_status(n->pr, &s);
   out->plans_refused = s.plans_rejected;
   out->plans_fallback = s.plans_fallback;
+  out->plans_escaping = s.plans_escaping;
 }
 
 const mi_model *mi_pred_node_model(const mi_pred_node *n) { return n->m; }
@@ -573,10 +574,11 @@ int mi_node_main_predictor(int argc, char **argv) {
   mi_status rc = mi_pred_node_spin(n);
   mi_pred_node_counters c;
   mi_pred_node_counters_get(n, &c);
-  MI_LOGI("done: %llu plans (%llu from a fallback candidate, %llu refused), %llu statuses; "
+  MI_LOGI("done: %llu plans (%llu from a fallback candidate, %llu leaving a contact, %llu "
+          "refused), %llu statuses; "
           "rejected: %llu dds, %llu names, %llu frames, %llu zones, %llu goals, %llu estimator",
           (unsigned long long)c.plans, (unsigned long long)c.plans_fallback,
-          (unsigned long long)c.plans_refused, (unsigned long long)c.statuses,
+          (unsigned long long)c.plans_escaping, (unsigned long long)c.plans_refused, (unsigned long long)c.statuses,
           (unsigned long long)c.dds_rejected, (unsigned long long)c.names_rejected,
           (unsigned long long)c.frame_rejected, (unsigned long long)c.zone_rejected,
           (unsigned long long)c.goal_rejected, (unsigned long long)c.est_rejected);

@@ -85,6 +85,8 @@ typedef struct mi_pred_node_counters {
   uint64_t plans_refused;    /* the core's: failed verification or not finite (see
                                 mi_pred_node_counters_get for when to read these two) */
   uint64_t plans_fallback;   /* the core's: published from a cheapest candidate */
+  uint64_t plans_escaping;   /* the core's: published leaving a contact the
+                                measured state was in (verify.escape_time) */
 } mi_pred_node_counters;
 
 /* Load the model, create the predictor core and the DDS node "predictor"

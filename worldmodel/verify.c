@@ -72,6 +72,16 @@ static void world_shape(const mi_wm_geom *g, mi_pose frame, ccd_shape *out) {
   shape_box(out);
 }
 
+static void ccd_config(ccd_t *c) {
+  CCD_INIT(c);
+  c->support1 = support;
+  c->support2 = support;
+  c->center1 = center;
+  c->center2 = center;
+  c->max_iterations = 200;
+  c->mpr_tolerance = 1e-9; /* as the clearance test's reference: contact to a nanometre */
+}
+
 /* MPR only when the world boxes overlap: a shape lies in its box, so boxes
  * apart mean shapes apart (exact; most pairs of a trajectory end here) */
 static int intersect(const ccd_shape *a, const ccd_shape *b) {
@@ -80,16 +90,21 @@ static int intersect(const ccd_shape *a, const ccd_shape *b) {
       fabs(a->p.z - b->p.z) > a->half[2] + b->half[2])
     return 0;
   ccd_t c;
-  CCD_INIT(&c);
-  c.support1 = support;
-  c.support2 = support;
-  c.center1 = center;
-  c.center2 = center;
-  c.max_iterations = 200;
-  c.mpr_tolerance = 1e-9; /* as the clearance test's reference: contact to a nanometre */
+  ccd_config(&c);
   /* MPR, not GJK: libccd's GJK missed a small box 1% inside a sphere in
    * about one pose of a thousand (test_worldmodel_verify); MPR found all */
   return ccdMPRIntersect(a, b, &c);
+}
+
+/* how deep two intersecting shapes overlap (libccd's MPR penetration), m;
+ * 0 when MPR finds them apart */
+static double penetration(const ccd_shape *a, const ccd_shape *b) {
+  ccd_t c;
+  ccd_config(&c);
+  ccd_real_t depth = 0;
+  ccd_vec3_t dir, pos;
+  if (ccdMPRPenetration(a, b, &c, &depth, &dir, &pos) != 0) return 0.0;
+  return (double)depth;
 }
 
 /* link frame of robot geom g in the world at q */
@@ -223,61 +238,147 @@ static const mi_wm_geom *cell_shape(const mi_model *m, int o, int *kind, int *id
   return &m->zone[o];
 }
 
+/* the checks of one trajectory: the cell's shapes posed once (they do not move) */
+typedef struct scan {
+  const mi_model *m;
+  const mi_wm_verify_opts *o;
+  int ncell;
+  ccd_shape cell[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
+  int cell_kind[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
+  int cell_idx[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
+} scan;
+
+/* a contact found at step t: robot shape a against shape b (b NULL: the
+ * floor, `below` m under it); true ends the scan */
+typedef bool (*contact_fn)(void *user, int t, int g, int kind, int other, const ccd_shape *a,
+                           const ccd_shape *b, double below);
+
+static mi_status scan_init(scan *v, const mi_model *m, const mi_wm_verify_opts *o) {
+  if (o->nparts < 0 || (o->nparts > 0 && !o->parts) || !(o->dt >= 0) || o->nstart < 0 ||
+      (o->nstart > 0 && !o->start) || o->escape_steps < 0 || !(o->escape_slack_m >= 0))
+    return MI_ERR_INVALID;
+  for (int k = 0; k < o->nparts; k++)
+    if (o->parts[k].type < 0 || o->parts[k].type >= m->npart) return MI_ERR_INVALID;
+  v->m = m;
+  v->o = o;
+  v->ncell = m->nfixture + (m->conveyor.present ? 1 : 0) + m->nzone;
+  for (int c = 0; c < v->ncell; c++)
+    world_shape(cell_shape(m, c, &v->cell_kind[c], &v->cell_idx[c]), mi_pose_identity(),
+                &v->cell[c]);
+  return MI_OK;
+}
+
+/* every contact at step t (configuration q), in the order: cell shapes,
+ * floor, self, parts; stops when fn says so (then true) */
+static bool scan_step(const scan *v, int t, const double *q, contact_fn fn, void *user) {
+  const mi_model *m = v->m;
+  const mi_wm_verify_opts *o = v->o;
+  ccd_shape sh[MI_WM_MAX_GEOMS];
+  robot_shapes(m, q, sh);
+  /* moving links against the cell and the floor */
+  for (int g = 0; g < m->ngeom; g++) {
+    if (m->geom[g].body < 0) continue;
+    for (int c = 0; c < v->ncell; c++)
+      if (intersect(&sh[g], &v->cell[c]) &&
+          fn(user, t, g, v->cell_kind[c], v->cell_idx[c], &sh[g], &v->cell[c], 0.0))
+        return true;
+  }
+  if (!o->skip_ground)
+    for (int g = 0; g < m->ngeom; g++) {
+      double z = m->geom[g].body >= 0 ? lowest_z(&sh[g]) : m->ground_z;
+      if (z < m->ground_z && fn(user, t, g, MI_WM_HIT_GROUND, 0, &sh[g], NULL, m->ground_z - z))
+        return true;
+    }
+  /* link against link */
+  if (!o->skip_self)
+    for (int g = 0; g < m->ngeom; g++)
+      for (int h = g + 1; h < m->ngeom; h++)
+        if (!mi_wm_self_allowed(m, g, h) && intersect(&sh[g], &sh[h]) &&
+            fn(user, t, g, MI_WM_HIT_SELF, h, &sh[g], &sh[h], 0.0))
+          return true;
+  /* links against the parts where they will be at this step */
+  for (int k = 0; k < o->nparts; k++) {
+    const mi_wm_part_state *ps = &o->parts[k];
+    mi_pose pose = ps->pose;
+    pose.p = mi_vec3_add(pose.p, mi_vec3_scale(ps->vel, o->dt * t));
+    mi_wm_geom shape = m->part[ps->type].shape;
+    shape.pose = mi_pose_identity();
+    ccd_shape part;
+    world_shape(&shape, pose, &part);
+    for (int g = 0; g < m->ngeom; g++)
+      if (intersect(&sh[g], &part) && fn(user, t, g, MI_WM_HIT_PART, k, &sh[g], &part, 0.0))
+        return true;
+  }
+  return false;
+}
+
+static double contact_depth(const ccd_shape *a, const ccd_shape *b, double below) {
+  return b ? penetration(a, b) : below;
+}
+
+/* verify: the first contact that is not a start contact being left */
+typedef struct first_hit {
+  const mi_wm_verify_opts *o;
+  mi_wm_hit hit;
+} first_hit;
+
+static bool on_verify(void *user, int t, int g, int kind, int other, const ccd_shape *a,
+                      const ccd_shape *b, double below) {
+  first_hit *f = user;
+  const mi_wm_verify_opts *o = f->o;
+  if (t < o->escape_steps)
+    for (int i = 0; i < o->nstart; i++) {
+      const mi_wm_contact *c = &o->start[i];
+      if (c->geom == g && c->kind == kind && c->other == other)
+        /* the same pair, no deeper than it started (and a little slack for
+         * the rollout's own integration): being left */
+        if (contact_depth(a, b, below) <= c->depth + o->escape_slack_m) return false;
+    }
+  f->hit = (mi_wm_hit){t, g, kind, other};
+  return true;
+}
+
 mi_status mi_wm_verify_ex(const mi_model *m, const double *q, int nstep,
                           const mi_wm_verify_opts *opts, mi_wm_hit *hit) {
   if (!m || (!q && nstep > 0) || nstep < 0) return MI_ERR_INVALID;
-  const mi_wm_verify_opts none = {NULL, 0, 0.0, false, false};
-  if (!opts) opts = &none;
-  if (opts->nparts < 0 || (opts->nparts > 0 && !opts->parts) || !(opts->dt >= 0))
-    return MI_ERR_INVALID;
-  for (int k = 0; k < opts->nparts; k++)
-    if (opts->parts[k].type < 0 || opts->parts[k].type >= m->npart) return MI_ERR_INVALID;
-
-  /* the cell's shapes do not move: pose them once */
-  const int ncell = m->nfixture + (m->conveyor.present ? 1 : 0) + m->nzone;
-  ccd_shape cell[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
-  int cell_kind[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES], cell_idx[MI_WM_MAX_FIXTURES + 1 + MI_WM_MAX_ZONES];
-  for (int o = 0; o < ncell; o++)
-    world_shape(cell_shape(m, o, &cell_kind[o], &cell_idx[o]), mi_pose_identity(), &cell[o]);
-
-  for (int t = 0; t < nstep; t++) {
-    ccd_shape sh[MI_WM_MAX_GEOMS];
-    robot_shapes(m, q + (size_t)t * (size_t)m->ndof, sh);
-#define MI_WM_HIT_(G, K, O)                     \
-  do {                                          \
-    if (hit) *hit = (mi_wm_hit){t, (G), (K), (O)}; \
-    return MI_ERR_COLLISION;                    \
-  } while (0)
-    /* moving links against the cell and the floor */
-    for (int g = 0; g < m->ngeom; g++) {
-      if (m->geom[g].body < 0) continue;
-      for (int o = 0; o < ncell; o++)
-        if (intersect(&sh[g], &cell[o])) MI_WM_HIT_(g, cell_kind[o], cell_idx[o]);
+  const mi_wm_verify_opts none = {0};
+  scan v;
+  mi_status st = scan_init(&v, m, opts ? opts : &none);
+  if (st != MI_OK) return st;
+  first_hit f = {v.o, {0, 0, 0, 0}};
+  for (int t = 0; t < nstep; t++)
+    if (scan_step(&v, t, q + (size_t)t * (size_t)m->ndof, on_verify, &f)) {
+      if (hit) *hit = f.hit;
+      return MI_ERR_COLLISION;
     }
-    if (!opts->skip_ground)
-      for (int g = 0; g < m->ngeom; g++)
-        if (m->geom[g].body >= 0 && lowest_z(&sh[g]) < m->ground_z) MI_WM_HIT_(g, MI_WM_HIT_GROUND, 0);
-    /* link against link */
-    if (!opts->skip_self)
-      for (int g = 0; g < m->ngeom; g++)
-        for (int h = g + 1; h < m->ngeom; h++)
-          if (!mi_wm_self_allowed(m, g, h) && intersect(&sh[g], &sh[h]))
-            MI_WM_HIT_(g, MI_WM_HIT_SELF, h);
-    /* links against the parts where they will be at this step */
-    for (int k = 0; k < opts->nparts; k++) {
-      const mi_wm_part_state *ps = &opts->parts[k];
-      mi_pose pose = ps->pose;
-      pose.p = mi_vec3_add(pose.p, mi_vec3_scale(ps->vel, opts->dt * t));
-      mi_wm_geom shape = m->part[ps->type].shape;
-      shape.pose = mi_pose_identity();
-      ccd_shape part;
-      world_shape(&shape, pose, &part);
-      for (int g = 0; g < m->ngeom; g++)
-        if (intersect(&sh[g], &part)) MI_WM_HIT_(g, MI_WM_HIT_PART, k);
-    }
-#undef MI_WM_HIT_
-  }
   return MI_OK;
+}
+
+/* contacts: every one, with its depth */
+typedef struct all_contacts {
+  mi_wm_contact *out;
+  int max, n;
+} all_contacts;
+
+static bool on_contact(void *user, int t, int g, int kind, int other, const ccd_shape *a,
+                       const ccd_shape *b, double below) {
+  (void)t;
+  all_contacts *c = user;
+  if (c->n < c->max)
+    c->out[c->n] = (mi_wm_contact){g, kind, other, contact_depth(a, b, below)};
+  c->n++;
+  return false;
+}
+
+int mi_wm_contacts(const mi_model *m, const double *q, const mi_wm_verify_opts *opts,
+                   mi_wm_contact *out, int max) {
+  if (!m || !q || max < 0 || (max > 0 && !out)) return -1;
+  const mi_wm_verify_opts none = {0};
+  scan v;
+  if (scan_init(&v, m, opts ? opts : &none) != MI_OK) return -1;
+  all_contacts c = {out, max, 0};
+  (void)scan_step(&v, 0, q, on_contact, &c);
+  return c.n;
 }
 
 mi_status mi_wm_verify(const mi_model *m, const double *q, int nstep, mi_wm_hit *hit) {

@@ -44,13 +44,32 @@ typedef struct mi_wm_part_state {
                    part by vel * dt per step */
 } mi_wm_part_state;
 
-/* What mi_wm_verify_ex checks besides the cell's fixtures, belt and zones. */
+/* A contact at one configuration (mi_wm_contacts): the pair as mi_wm_hit
+ * names it, and how deep it is. */
+typedef struct mi_wm_contact {
+  int geom, kind, other; /* as mi_wm_hit */
+  double depth;          /* m: libccd's MPR penetration depth; the floor: how
+                            far the shape's lowest point is below it */
+} mi_wm_contact;
+
+/* What mi_wm_verify_ex checks besides the cell's fixtures, belt and zones.
+ * Zero-initialised: nothing more, nothing skipped. */
 typedef struct mi_wm_verify_opts {
   const mi_wm_part_state *parts; /* may be NULL when nparts is 0; not owned */
   int nparts;
   double dt;        /* s between trajectory steps (for moving parts) */
   bool skip_self;   /* do not check link against link */
   bool skip_ground; /* do not check links against the floor */
+  /* A trajectory that starts in contact (an arm measured against a fixture,
+   * a part pushed onto it) must be allowed to leave: at steps below
+   * escape_steps a contact of a pair in start[] (the contacts at step 0,
+   * from mi_wm_contacts) is no collision while it is no deeper than it was
+   * at the start plus escape_slack_m. Any other contact, and any contact at
+   * escape_steps or later, is one. start: not owned, NULL when nstart 0. */
+  const mi_wm_contact *start;
+  int nstart;
+  int escape_steps;
+  double escape_slack_m;
 } mi_wm_verify_opts;
 
 /* Check steps 0..nstep-1 of q (row-major [nstep][m->ndof], rad or m) against
@@ -69,10 +88,19 @@ typedef struct mi_wm_verify_opts {
 mi_status mi_wm_verify(const mi_model *m, const double *q, int nstep, mi_wm_hit *hit);
 
 /* As mi_wm_verify, plus the parts in opts (their shapes from m->part, moving
- * at their velocity), minus what opts skips. opts NULL: as mi_wm_verify.
- * @retval MI_ERR_INVALID also for a part type out of range or dt < 0 */
+ * at their velocity), minus what opts skips, and leaving the start contacts
+ * it lists. opts NULL: as mi_wm_verify.
+ * @retval MI_ERR_INVALID also for a part type out of range, dt < 0, a
+ *         negative count, step count or slack */
 mi_status mi_wm_verify_ex(const mi_model *m, const double *q, int nstep,
                           const mi_wm_verify_opts *opts, mi_wm_hit *hit);
+
+/* Every contact at one configuration q (what mi_wm_verify_ex checks at a
+ * step 0, opts as there; start and escape_steps are not used), the first
+ * max of them into out with their depths.
+ * @return how many there are (may be more than max); -1 on bad arguments */
+int mi_wm_contacts(const mi_model *m, const double *q, const mi_wm_verify_opts *opts,
+                   mi_wm_contact *out, int max);
 
 /* Do robot geom g at joint positions q and cell shape s intersect (MPR)? */
 int mi_wm_geom_intersect(const mi_model *m, const double *q, int g, const mi_wm_geom *s);

@@ -4,8 +4,9 @@
  * published plan's positions. Reach a goal within tolerance and time with
  * no collision (every plant state checked with libccd); stale joint states
  * give no plan and a reason; the two-phase cycle (explore ahead, refine at
- * the cycle) reaches as well; the intercept of a moving part; no plan
- * carries a NaN. (Closed-loop teleop-into-fixture and pick tests are not
+ * the cycle) reaches as well; the intercept of a moving part; a start in
+ * contact with a fixture is left (verify.escape_time), else refused; no
+ * plan carries a NaN. (Closed-loop teleop-into-fixture and pick tests are not
  * here yet: see the predictor README section.) */
 #include <math.h>
 #include <setjmp.h>
@@ -144,12 +145,9 @@ static void plant_at(plant *pl, const mi_model *m, const double *q) {
   memcpy(pl->q, q, sizeof(double) * (size_t)m->ndof);
 }
 
-/* a collision-free configuration whose tool lies in a box */
-static bool find_q(const mi_predictor *pr, uint32_t seed, const double lo[3], const double hi[3],
-                   double *q) {
-  const mi_model *m = mi_predictor_model(pr);
-  mi_philox_key key = mi_philox_key_from_seed(seed);
-  for (uint32_t i = 0; i < 20000; i++) {
+/* configuration i of the seed's sequence: each joint uniform in the middle
+ * 70% of its range */
+static void random_q(const mi_model *m, mi_philox_key key, uint32_t i, double *q) {
     for (int j0 = 0; j0 < m->ndof; j0 += 4) {
       float u[4];
       mi_philox_uniform4f(mi_philox_ctr_make(i, (uint32_t)j0, 0, 0), key, u);
@@ -159,6 +157,15 @@ static bool find_q(const mi_predictor *pr, uint32_t seed, const double lo[3], co
         q[j] = mid + 0.7 * half * (2.0 * u[j - j0] - 1.0);
       }
     }
+}
+
+/* a collision-free configuration whose tool lies in a box */
+static bool find_q(const mi_predictor *pr, uint32_t seed, const double lo[3], const double hi[3],
+                   double *q) {
+  const mi_model *m = mi_predictor_model(pr);
+  mi_philox_key key = mi_philox_key_from_seed(seed);
+  for (uint32_t i = 0; i < 20000; i++) {
+    random_q(m, key, i, q);
     double p[3];
     mi_predictor_tool_position(pr, q, p);
     bool in = true;
@@ -299,6 +306,113 @@ static void test_stale_joint_states(void **state) {
   mi_predictor_destroy(pr);
 }
 
+/* a configuration in contact with the cell's fixtures only, deepest
+ * contact between lo and hi m (the plant here has no contact forces: it
+ * stays where it is put) */
+static bool find_q_in_contact(const mi_predictor *pr, uint32_t seed, double lo, double hi,
+                              double *q, double *deepest) {
+  const mi_model *m = mi_predictor_model(pr);
+  mi_philox_key key = mi_philox_key_from_seed(seed);
+  for (uint32_t i = 0; i < 50000; i++) {
+    random_q(m, key, i, q);
+    mi_wm_contact c[16];
+    int nc = mi_wm_contacts(m, q, NULL, c, 16);
+    if (nc < 1 || nc > 16) continue;
+    double d = 0.0;
+    bool fixtures = true;
+    for (int k = 0; k < nc; k++) {
+      fixtures = fixtures && c[k].kind == MI_WM_HIT_FIXTURE;
+      d = fmax(d, c[k].depth);
+    }
+    if (fixtures && d >= lo && d <= hi) {
+      *deepest = d;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* a measured state already in contact (a part pushed onto the arm, a
+ * measurement through a surface): with verify.escape_time 0 every plan is
+ * refused at its first step and none goes out (the arm would stay stopped
+ * for good); with the default the plans leave the contact, no deeper, and
+ * the closed loop then reaches its goal touching nothing */
+static void test_start_in_contact(void **state) {
+  (void)state;
+  mi_predictor_params p;
+  char err[512];
+  base_params(&p);
+  p.escape_time_s = 0.0;
+  mi_predictor *pr = NULL;
+  assert_int_equal(mi_predictor_create(&p, &pr, err, sizeof err), MI_OK);
+  const mi_model *m = mi_predictor_model(pr);
+  double q0[MI_WM_MAX_DOF], qg[MI_WM_MAX_DOF], g[3], deep = 0.0;
+  assert_true(find_q_in_contact(pr, 11, 0.003, 0.02, q0, &deep));
+  const double lo[3] = {0.2, -0.3, 0.6}, hi[3] = {0.6, 0.3, 1.0};
+  assert_true(find_q(pr, 4, lo, hi, qg));
+  mi_predictor_tool_position(pr, qg, g);
+  mi_wm_hit hit;
+  char hd[160];
+  assert_int_equal(mi_wm_verify(m, q0, 1, &hit), MI_ERR_COLLISION);
+  printf("start in contact: %s, %.1f mm deep\n", mi_wm_hit_describe(m, &hit, NULL, hd, sizeof hd),
+         deep * 1e3);
+  mi_pose goal = {{g[0], g[1], g[2]}, {1, 0, 0, 0}};
+
+  plant pl;
+  plant_at(&pl, m, q0);
+  assert_int_equal(mi_predictor_set_reach(pr, goal, false), MI_OK);
+  int published = 0;
+  run(pr, &pl, 0.5, &published);
+  mi_predictor_status st;
+  mi_predictor_get_status(pr, &st);
+  printf("escape_time 0: %d plans, %llu refused: %s\n", published,
+         (unsigned long long)st.plans_rejected, st.reason);
+  assert_int_equal(published, 0);
+  assert_true(st.plans_rejected >= 20);
+  assert_non_null(strstr(st.reason, "plan rejected: "));
+  assert_null(strstr(st.reason, "the start is in contact"));
+  mi_predictor_destroy(pr);
+
+  /* the default: leave it */
+  base_params(&p);
+  assert_true(p.escape_time_s > 0.0);
+  assert_int_equal(mi_predictor_create(&p, &pr, err, sizeof err), MI_OK);
+  m = mi_predictor_model(pr);
+  plant_at(&pl, m, q0);
+  assert_int_equal(mi_predictor_set_reach(pr, goal, false), MI_OK);
+  published = 0;
+  /* in 20 ms slices: when the plant is out of contact, and it never goes
+   * deeper than it started (the plant follows the verified references) */
+  int64_t out_ns = -1;
+  double deepest = 0.0;
+  for (int k = 0; k < 200; k++) {
+    run(pr, &pl, 0.02, &published);
+    mi_wm_contact c[16];
+    int nc = mi_wm_contacts(m, pl.q, NULL, c, 16);
+    for (int i = 0; i < nc && i < 16; i++) deepest = fmax(deepest, c[i].depth);
+    if (nc == 0 && out_ns < 0) {
+      out_ns = pl.t_ns - 1000 * MS;
+      pl.collisions = 0; /* from here on, run() counts every contact */
+    }
+  }
+  mi_predictor_get_status(pr, &st);
+  double tool[3];
+  mi_predictor_tool_position(pr, pl.q, tool);
+  double d = sqrt((tool[0] - g[0]) * (tool[0] - g[0]) + (tool[1] - g[1]) * (tool[1] - g[1]) +
+                  (tool[2] - g[2]) * (tool[2] - g[2]));
+  printf("escape_time %.2f s: out of contact after %.0f ms (deepest %.1f mm), %d plans, %llu "
+         "leaving a contact, %llu refused; tool %.3f m from the goal after 4 s\n",
+         p.escape_time_s, out_ns / 1e6, deepest * 1e3, published,
+         (unsigned long long)st.plans_escaping, (unsigned long long)st.plans_rejected, d);
+  assert_true(out_ns > 0 && out_ns <= 1000 * MS);
+  assert_true(st.plans_escaping > 0);
+  assert_true(deepest <= deep + 2 * MI_PRED_ESCAPE_SLACK_M);
+  assert_int_equal(pl.collisions, 0);
+  assert_true(published > 150);
+  assert_true(d < 0.05);
+  mi_predictor_destroy(pr);
+}
+
 /* pick: the goal follows the part's predicted path */
 static void test_pick_intercept(void **state) {
   (void)state;
@@ -387,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_stale_joint_states),
       cmocka_unit_test(test_reach_goal),
       cmocka_unit_test(test_two_phase_reach),
+      cmocka_unit_test(test_start_in_contact),
       cmocka_unit_test(test_pick_intercept),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

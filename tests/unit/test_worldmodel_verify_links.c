@@ -3,7 +3,8 @@
  * (non-adjacent bodies), link against the floor, link against (moving)
  * parts. Each hit is confirmed by an independent query: the reported pair
  * really intersects (libccd), the step before is free, and a self hit is
- * also an overlap of the links' covering spheres. */
+ * also an overlap of the links' covering spheres. A trajectory that starts
+ * in contact may leave it (mi_wm_contacts, escape_steps), and only leave. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -95,7 +96,7 @@ static void test_self_random(void **state) {
   mi_model *m = load(NULL);
   const int n = m->ndof;
   int hits = 0;
-  mi_wm_verify_opts opts = {NULL, 0, 0.0, false, true}; /* floor off: self only */
+  mi_wm_verify_opts opts = {.skip_ground = true}; /* floor off: self only */
   for (int s = 0; s < 400; s++) {
     double q[MI_WM_MAX_DOF];
     for (int i = 0; i < n; i++) {
@@ -135,7 +136,7 @@ static void test_self_sweep(void **state) {
   mi_wm_home_pose(m, home);
   /* search a colliding target, then sweep to it from home */
   double target[MI_WM_MAX_DOF];
-  mi_wm_verify_opts opts = {NULL, 0, 0.0, false, true};
+  mi_wm_verify_opts opts = {.skip_ground = true};
   int found = 0;
   for (int s = 0; s < 2000 && !found; s++) {
     for (int i = 0; i < n; i++) {
@@ -179,7 +180,7 @@ static void test_ground(void **state) {
     q[t * n + 1] = 1.75 * t / (T - 1);
   }
   m->ground_z = 0.05;
-  mi_wm_verify_opts opts = {NULL, 0, 0.0, true, false}; /* self off: floor only */
+  mi_wm_verify_opts opts = {.skip_self = true}; /* self off: floor only */
   mi_wm_hit hit;
   assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_COLLISION);
   assert_int_equal(hit.kind, MI_WM_HIT_GROUND);
@@ -221,7 +222,7 @@ static void test_parts(void **state) {
 
   mi_wm_part_state part = {0, mi_pose_identity(), mi_vec3_make(-1.0, 0, 0)};
   part.pose.p = mi_vec3_make(1.0, 0.0, 0.6); /* level with the arm's middle links */
-  mi_wm_verify_opts opts = {&part, 1, 0.01, false, false};
+  mi_wm_verify_opts opts = {.parts = &part, .nparts = 1, .dt = 0.01};
   assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_COLLISION);
   assert_int_equal(hit.kind, MI_WM_HIT_PART);
   assert_int_equal(hit.other, 0);
@@ -249,11 +250,145 @@ static void test_parts(void **state) {
   mi_wm_model_free(m);
 }
 
+/* a trajectory that starts in contact: the shoulder tipped over into a
+ * floor raised 5 cm, then back up. mi_wm_contacts finds the start's
+ * contacts and their depths (the floor's: against a slab, libccd); with
+ * them, verify lets the trajectory leave them within escape_steps, and only
+ * them, and only no deeper than they started */
+static void test_start_contacts(void **state) {
+  (void)state;
+  mi_model *m = load(NULL);
+  const int n = m->ndof;
+  enum { T = 40 };
+  double *q = calloc((size_t)T * (size_t)n, sizeof *q);
+  double home[MI_WM_MAX_DOF];
+  mi_wm_home_pose(m, home);
+  m->ground_z = 0.05;
+  /* the first tipped angle that touches the floor, then 0.05 rad more */
+  double a0 = 0.0;
+  for (double a = 0.0; a < 2.5 && a0 == 0.0; a += 0.001) {
+    double qa[MI_WM_MAX_DOF];
+    memcpy(qa, home, sizeof(double) * (size_t)n);
+    qa[1] = a;
+    if (mi_wm_verify(m, qa, 1, NULL) == MI_ERR_COLLISION) a0 = a;
+  }
+  assert_true(a0 > 0.5);
+  /* up: from a0 + 0.05 back to a0 - 0.15 in T steps (0.005 rad each) */
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < n; i++) q[t * n + i] = home[i];
+    q[t * n + 1] = a0 + 0.05 - 0.005 * t;
+  }
+  mi_wm_contact c[8];
+  mi_wm_verify_opts opts = {.skip_self = true};
+  int nc = mi_wm_contacts(m, q, &opts, c, 8);
+  assert_true(nc >= 1 && nc <= 8);
+  int k = -1; /* the deepest */
+  for (int i = 0; i < nc; i++) {
+    assert_int_equal(c[i].kind, MI_WM_HIT_GROUND);
+    assert_true(c[i].depth > 0.0 && c[i].depth < 0.2);
+    if (k < 0 || c[i].depth > c[k].depth) k = i;
+  }
+  /* the depth, against a slab whose top is just above / below it */
+  mi_wm_geom slab = {.name = "slab", .type = MI_WM_SHAPE_BOX, .size = {20, 20, 1}, .link = -1,
+                     .body = -1};
+  slab.pose = mi_pose_identity();
+  slab.pose.p = mi_vec3_make(0, 0, m->ground_z - c[k].depth + 1e-6 - 1.0);
+  assert_true(mi_wm_geom_intersect(m, q, c[k].geom, &slab));
+  slab.pose.p.z -= 2e-6;
+  assert_false(mi_wm_geom_intersect(m, q, c[k].geom, &slab));
+  printf("  start: %d contact(s) with the floor, deepest %.2f mm (%s)\n", nc, c[k].depth * 1e3,
+         m->geom[c[k].geom].name);
+
+  mi_wm_hit hit;
+  /* without the start's contacts: a collision at step 0 */
+  assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_COLLISION);
+  assert_int_equal(hit.step, 0);
+  /* with them: it leaves the floor by step 10 (0.05 rad back), so an escape
+   * of 12 steps passes and one of 5 does not (at step 5, still in contact) */
+  int left = -1;
+  for (int t = 0; t < T && left < 0; t++)
+    if (mi_wm_contacts(m, q + t * n, &opts, NULL, 0) == 0) left = t;
+  printf("  out of contact at step %d\n", left);
+  assert_true(left > 5 && left < 12);
+  opts.start = c;
+  opts.nstart = nc;
+  opts.escape_steps = 12;
+  assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_OK);
+  opts.escape_steps = 5;
+  assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_COLLISION);
+  assert_int_equal(hit.step, 5);
+  /* going deeper is no escape: down instead of up, refused at step 1 */
+  double *down = calloc((size_t)T * (size_t)n, sizeof *down);
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < n; i++) down[t * n + i] = home[i];
+    down[t * n + 1] = a0 + 0.05 + 0.005 * t;
+  }
+  opts.escape_steps = 12;
+  assert_int_equal(mi_wm_verify_ex(m, down, T, &opts, &hit), MI_ERR_COLLISION);
+  assert_int_equal(hit.step, 1);
+  /* a little slack lets a deepening that small through: 1 m of it, all */
+  opts.escape_slack_m = 1.0;
+  assert_int_equal(mi_wm_verify_ex(m, down, 12, &opts, &hit), MI_OK);
+  assert_int_equal(mi_wm_verify_ex(m, down, 13, &opts, &hit), MI_ERR_COLLISION);
+  assert_int_equal(hit.step, 12);
+  opts.escape_slack_m = 0.0;
+  /* only the start's pairs: the same contacts under another geom's name are
+   * not them */
+  mi_wm_contact other[8];
+  memcpy(other, c, sizeof(mi_wm_contact) * (size_t)nc);
+  for (int i = 0; i < nc; i++) other[i].geom = (other[i].geom + 1) % m->ngeom;
+  opts.start = other;
+  assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_COLLISION);
+  assert_int_equal(hit.step, 0);
+  /* bad arguments */
+  opts.start = NULL;
+  assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_INVALID);
+  opts.start = c;
+  opts.escape_slack_m = NAN;
+  assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_INVALID);
+  assert_int_equal(mi_wm_contacts(m, q, NULL, NULL, 1), -1);
+  /* at the real floor the upright arm has no contact */
+  m->ground_z = 0.0;
+  assert_int_equal(mi_wm_contacts(m, home, NULL, c, 8), 0);
+  free(down);
+  free(q);
+  mi_wm_model_free(m);
+}
+
+/* contacts with the cell's fixtures (random configurations, the first five
+ * found): the first listed is what verify reports, with a sane depth */
+static void test_start_contact_depth_cell(void **state) {
+  (void)state;
+  mi_model *m = load(DATA "wm_cell.cell.yaml");
+  const int n = m->ndof;
+  int tried = 0, found = 0;
+  for (int i = 0; i < 20000 && found < 5; i++) {
+    double q[MI_WM_MAX_DOF];
+    for (int j = 0; j < n; j++) q[j] = urand(m->dyn.lower[j], m->dyn.upper[j]);
+    mi_wm_contact c[16];
+    int nc = mi_wm_contacts(m, q, NULL, c, 16);
+    tried++;
+    if (nc <= 0 || nc > 16 || c[0].kind != MI_WM_HIT_FIXTURE) continue;
+    /* every contact mi_wm_contacts lists, verify reports (the first of them) */
+    mi_wm_hit hit;
+    assert_int_equal(mi_wm_verify(m, q, 1, &hit), MI_ERR_COLLISION);
+    assert_int_equal(hit.geom, c[0].geom);
+    assert_int_equal(hit.kind, c[0].kind);
+    assert_int_equal(hit.other, c[0].other);
+    assert_true(c[0].depth > 0.0 && c[0].depth < 1.0);
+    found++;
+  }
+  printf("  %d fixture contacts in %d random configurations\n", found, tried);
+  assert_true(found >= 1);
+  mi_wm_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_self_exemptions), cmocka_unit_test(test_self_random),
       cmocka_unit_test(test_self_sweep),      cmocka_unit_test(test_ground),
-      cmocka_unit_test(test_parts),
+      cmocka_unit_test(test_parts),           cmocka_unit_test(test_start_contacts),
+      cmocka_unit_test(test_start_contact_depth_cell),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
