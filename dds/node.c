@@ -43,7 +43,7 @@ struct mi_dds_pub {
   dds_entity_t writer;
   mi_msg_type type;
   atomic_uint_fast64_t out;
-  atomic_uint matched; /* readers matched at the last write */
+  atomic_uint matched; /* readers ever matched (total_count) at the last write */
   bool transient_local;
   char topic[128];
   mi_log_ratelimit rl;
@@ -427,16 +427,24 @@ mi_status mi_dds_pub_create_std(mi_dds_node *n, mi_topic t, mi_dds_pub **out) {
  * recording started before a cell lacks what its nodes wrote before
  * discovery finished, and this is how many. The match fell between the two
  * last checks, so the newest sample written may have reached the reader:
- * it missed `written` or `written - 1`. (Checked here rather than in a
+ * a volatile reader missed `written` or `written - 1`; a transient-local
+ * reader of a transient-local writer also gets the history's newest (depth
+ * 1), so `written - 1` or `written - 2`. (Checked here rather than in a
  * publication-matched listener: that runs on Cyclone's thread, which would
  * have to be kept off a pub that is being freed.) */
 static void note_late_readers(mi_dds_pub *p) {
   dds_publication_matched_status_t st;
   if (dds_get_publication_matched_status(p->writer, &st) < 0) return;
-  unsigned prev = atomic_exchange(&p->matched, (unsigned)st.current_count);
+  /* total_count only rises (a reader leaving and another joining between
+   * two writes is still one new); raised, never lowered, by whichever
+   * writing thread sees it first */
+  unsigned total = (unsigned)st.total_count, prev = atomic_load(&p->matched);
+  do {
+    if (total <= prev) return;
+  } while (!atomic_compare_exchange_weak(&p->matched, &prev, total));
   uint64_t written = atomic_load(&p->out);
-  if ((unsigned)st.current_count <= prev || written == 0) return;
-  unsigned k = (unsigned)st.current_count - prev;
+  if (written == 0) return;
+  unsigned k = total - prev;
   char who[32], was[64];
   snprintf(was, sizeof was, "%s", mi_log_thread_name()); /* the line names the node */
   mi_log_set_thread_name(p->node->name);
@@ -444,7 +452,7 @@ static void note_late_readers(mi_dds_pub *p) {
   else snprintf(who, sizeof who, "%u readers", k);
   MI_LOGI("%s: %s matched after %llu sample%s written (%s); %u matched now", p->topic, who,
           (unsigned long long)written, written == 1 ? " was" : "s were",
-          p->transient_local ? "transient-local: the newest is delivered"
+          p->transient_local ? "transient-local: a transient-local reader gets the newest"
                              : "volatile: it missed all but perhaps the last",
           (unsigned)st.current_count);
   mi_log_set_thread_name(was);

@@ -36,8 +36,8 @@ static const mi_param_def k_own[] = {
                 "teleop: a twist older than this counts as zero (stop)"),
     MI_P_DOUBLE(S, dls_lambda, "task.dls_damping", "0.05", 1e-4, 1.0, "m",
                 "teleop: damping of the resolved-rate least squares"),
-    MI_P_DOUBLE(S, escape_time_s, "verify.escape_time", "0.3", 0.0, 5.0, "s",
-                "a measured state in contact: plans may take this long to leave it, no deeper; 0: refuse them all"),
+    MI_P_DOUBLE(S, escape_time_s, "verify.escape_time", "1.0", 0.0, 5.0, "s",
+                "a measured state found in contact: plans may stay in those contacts, no deeper, until this long after; 0: none"),
     MI_WM_LEARNER_PARAM_ROWS(S, learner),
     MI_WM_EST_PARAM_ROWS(S, est),
 };
@@ -105,9 +105,13 @@ struct mi_predictor {
   mi_predictor_status st;
   float *qs, *qds;     /* (H + 1) x n predicted states */
   double *vq;          /* (H + 1) x n for verification */
-  /* the measured state's contacts this cycle: plans may leave them */
+  /* an escape: the contacts the measured state was first found in, their
+   * depths then, and when plans must be out of them (renewed only once a
+   * measured state is out of contact: no creeping deeper cycle by cycle) */
   mi_wm_contact start[MI_PRED_MAX_START_CONTACTS];
   int nstart;
+  int64_t escape_until_ns;
+  int escape_steps; /* this cycle's: steps of its plans that may still touch */
   float goal_f[3];
   /* the last plan handed out and when (teleop integrates on its references) */
   mi_predictor_plan *last;
@@ -359,20 +363,39 @@ static mi_status verify_rows(mi_predictor *pr, int rows, mi_wm_hit *hit) {
   if (pr->nstart > 0) {
     o.start = pr->start;
     o.nstart = pr->nstart;
-    o.escape_steps = (int)ceil(pr->p.escape_time_s / pr->p.planner.dt - 1e-9);
+    o.escape_steps = pr->escape_steps;
     o.escape_slack_m = MI_PRED_ESCAPE_SLACK_M;
   }
   return mi_wm_verify_ex(pr->m, pr->vq, rows, &o, hit);
 }
 
-/* the contacts the measured state q is in, which this cycle's plans may
- * leave (none when verify.escape_time is 0: every plan is then refused at
- * step 0, as a plain verify does) */
-static void start_contacts(mi_predictor *pr, const double *q) {
-  pr->nstart = 0;
-  if (!(pr->p.escape_time_s > 0)) return;
-  int nc = mi_wm_contacts(pr->m, q, NULL, pr->start, MI_PRED_MAX_START_CONTACTS);
-  pr->nstart = nc < 0 ? 0 : nc > MI_PRED_MAX_START_CONTACTS ? MI_PRED_MAX_START_CONTACTS : nc;
+/* Is the measured state q (at now_ns) in contact, and may this cycle's plans
+ * still be in it? The first measured state in contact starts an escape:
+ * its contacts and their depths are what plans may stay in, no deeper, until
+ * verify.escape_time later; contacts that appear after it are collisions,
+ * and once the time is up every plan that still touches is refused (the
+ * controller stops). A measured state out of contact ends the escape.
+ * verify.escape_time 0: none (every plan refused while in contact). The
+ * robot's geoms against the cell, the floor and themselves: parts are not
+ * in the predictor's exact check. */
+static void start_contacts(mi_predictor *pr, const double *q, int64_t now_ns) {
+  pr->escape_steps = 0;
+  if (!(pr->p.escape_time_s > 0)) {
+    pr->nstart = 0;
+    return;
+  }
+  int nc = mi_wm_contacts(pr->m, q, NULL, NULL, 0);
+  if (nc <= 0) {
+    pr->nstart = 0; /* out of contact (or bad arguments: nothing allowed) */
+    return;
+  }
+  if (pr->nstart == 0) {
+    nc = mi_wm_contacts(pr->m, q, NULL, pr->start, MI_PRED_MAX_START_CONTACTS);
+    pr->nstart = nc > MI_PRED_MAX_START_CONTACTS ? MI_PRED_MAX_START_CONTACTS : nc;
+    pr->escape_until_ns = now_ns + mi_ns_from_s(pr->p.escape_time_s);
+  }
+  double left = mi_s_from_ns(pr->escape_until_ns - now_ns);
+  pr->escape_steps = left > 0 ? (int)ceil(left / pr->p.planner.dt - 1e-9) : 0;
 }
 
 /* the task's goal for this cycle */
@@ -674,7 +697,7 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
     if (st == MI_ERR_STALE) pr->st.stale++;
     return st;
   }
-  start_contacts(pr, q);
+  start_contacts(pr, q, now_ns);
 
   /* 3-4. the task and the plan: refined from the present after an explore
    * from the predicted state; both phases now (lockstep, no explore); or
@@ -770,8 +793,8 @@ mi_status mi_predictor_cycle(mi_predictor *pr, int64_t now_ns, const mi_predicto
       return MI_OK;
     }
     if (pr->nstart > 0)
-      set_reason(pr, "plan rejected: the start is in contact (%d) and the plan does not leave it: "
-                 "%s (%.2f s) in its %s", pr->nstart, hd, hit.step * dt, what);
+      set_reason(pr, "plan rejected while leaving a contact (%.2f s left): %s (%.2f s) in its %s",
+                 pr->escape_steps * dt, hd, hit.step * dt, what);
     else
       set_reason(pr, "plan rejected: %s (%.2f s) in its %s", hd, hit.step * dt, what);
     return MI_ERR_COLLISION;

@@ -22,10 +22,12 @@
  *      on its predicted states, clamped to the limits);
  *   6. every value finite, else rejected (never a NaN out);
  *   7. references and predicted states verified with libccd
- *      (mi_wm_verify_ex); a measured state already in contact (a part
- *      pushed onto the arm, a measurement through a surface) is allowed
- *      to be left within verify.escape_time, no deeper, and nothing else
- *      touched; a plan that collides is not published: teleop then
+ *      (mi_wm_verify_ex); a measured state found in contact (an arm
+ *      switched on against a fixture, a reading through a surface, a
+ *      contact the model did not predict) may be left: plans may stay in
+ *      those contacts until verify.escape_time after they were first
+ *      measured, no deeper than then, touching nothing else; a plan that
+ *      collides is not published: teleop then
  *      publishes a stop (hold the present position), reach and pick
  *      publish nothing (the controller decelerates on its last plan).
  *
@@ -75,8 +77,9 @@ typedef struct mi_predictor_params {
   double teleop_horizon_s;      /* s: nominal tool motion of a twist */
   double teleop_timeout_s;      /* s: a twist older than this ends teleop (stop) */
   double dls_lambda;            /* m: damping of the teleop resolved rates */
-  double escape_time_s;         /* s: a plan may take this long to leave contacts its
-                                   measured start is in (mi_wm_verify_opts); 0: none */
+  double escape_time_s;         /* s: contacts the measured state is found in must be
+                                   left this long after they were first measured
+                                   (mi_wm_verify_opts.start); 0: none allowed */
   mi_planner_params planner;    /* planner.*, rollout.*, cost.* (planner.backend: auto|cpu|cuda) */
   mi_wm_cuda_params cuda;       /* cuda.*: the device and kernel shape of the cuda backend */
   mi_wm_learner_params learner; /* learner.* */
@@ -114,7 +117,8 @@ typedef struct mi_predictor_status {
   uint64_t plans_fallback;    /* published from a cheapest candidate: the mean's
                                  plan failed verification (MI_PRED_FALLBACKS) */
   uint64_t plans_escaping;    /* published while the measured state was in contact:
-                                 each leaves it within verify.escape_time, no deeper */
+                                 each out of it by verify.escape_time after the
+                                 contact was first measured, no deeper than then */
   uint64_t stops;             /* teleop stops handed out */
   uint64_t stale;             /* cycles without a fresh joint state */
   uint64_t samples_rejected;  /* estimator rejects */

@@ -316,6 +316,18 @@ static double contact_depth(const ccd_shape *a, const ccd_shape *b, double below
   return b ? penetration(a, b) : below;
 }
 
+/* as contact_depth, but a pair MPR intersects and cannot give a depth for
+ * is as deep as can be: never "no deeper" by a failure */
+static double contact_depth_or_inf(const ccd_shape *a, const ccd_shape *b, double below) {
+  if (!b) return below;
+  ccd_t c;
+  ccd_config(&c);
+  ccd_real_t depth = 0;
+  ccd_vec3_t dir, pos;
+  if (ccdMPRPenetration(a, b, &c, &depth, &dir, &pos) != 0) return INFINITY;
+  return (double)depth;
+}
+
 /* verify: the first contact that is not a start contact being left */
 typedef struct first_hit {
   const mi_wm_verify_opts *o;
@@ -332,7 +344,7 @@ static bool on_verify(void *user, int t, int g, int kind, int other, const ccd_s
       if (c->geom == g && c->kind == kind && c->other == other)
         /* the same pair, no deeper than it started (and a little slack for
          * the rollout's own integration): being left */
-        if (contact_depth(a, b, below) <= c->depth + o->escape_slack_m) return false;
+        if (contact_depth_or_inf(a, b, below) <= c->depth + o->escape_slack_m) return false;
     }
   f->hit = (mi_wm_hit){t, g, kind, other};
   return true;

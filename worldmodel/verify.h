@@ -60,12 +60,14 @@ typedef struct mi_wm_verify_opts {
   double dt;        /* s between trajectory steps (for moving parts) */
   bool skip_self;   /* do not check link against link */
   bool skip_ground; /* do not check links against the floor */
-  /* A trajectory that starts in contact (an arm measured against a fixture,
-   * a part pushed onto it) must be allowed to leave: at steps below
+  /* A trajectory that starts in contact (an arm measured against a fixture
+   * or through the floor) must be allowed to leave: at steps below
    * escape_steps a contact of a pair in start[] (the contacts at step 0,
    * from mi_wm_contacts) is no collision while it is no deeper than it was
    * at the start plus escape_slack_m. Any other contact, and any contact at
-   * escape_steps or later, is one. start: not owned, NULL when nstart 0. */
+   * escape_steps or later, is one. ("Deeper" is libccd's MPR penetration
+   * depth, along the portal MPR converges to: an estimate of the smallest
+   * depth, not always it.) start: not owned, NULL when nstart 0. */
   const mi_wm_contact *start;
   int nstart;
   int escape_steps;

@@ -338,7 +338,7 @@ static void test_late_reader_is_told(void **state) {
                                   "were written (volatile: it missed all but perhaps the last); "
                                   "1 matched now"));
   assert_non_null(strstr(g_lines, "[late_pub] rt/safety_zone: a reader matched after 1 sample "
-                                  "was written (transient-local: the newest is delivered)"));
+                                  "was written (transient-local: a transient-local reader gets the newest)"));
   /* and that is what it got: of the commands only the one written after the
    * match (the zone's newest: test_late_joiner_gets_latest) */
   int64_t end = mi_clock_mono_ns() + WAIT_NS;
