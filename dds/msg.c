@@ -128,6 +128,8 @@ static const mi_msg_field fields_PLANNER_STATUS[] = {
     FLD(mi_msg_planner_status, cost_values, MI_MSGK_F64, true, NOSUB),
     FLD(mi_msg_planner_status, learner_in_rollouts, MI_MSGK_BOOL, false, NOSUB),
     FLD(mi_msg_planner_status, learner_mass_scale, MI_MSGK_F64, true, NOSUB),
+    FLD(mi_msg_planner_status, plans_fallback, MI_MSGK_U64, false, NOSUB),
+    FLD(mi_msg_planner_status, plans_escaping, MI_MSGK_U64, false, NOSUB),
 };
 static const mi_msg_field fields_CONTROLLER_STATUS[] = {
     FLD(mi_msg_controller_status, header, MI_MSGK_STRUCT, false, MI_MSG_HEADER),

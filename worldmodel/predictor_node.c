@@ -311,6 +311,8 @@ static void publish_status(mi_pred_node *n, int64_t now_ns) {
   m.iterations = s.iterations;
   m.plans_published = s.plans_published;
   m.plans_rejected = s.plans_rejected;
+  m.plans_fallback = s.plans_fallback;
+  m.plans_escaping = s.plans_escaping;
   m.samples_rejected = rejected_total(n);
   m.best_cost = known(s.best_cost);
   m.solve_time = known(s.solve_time_s);

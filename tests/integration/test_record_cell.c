@@ -165,6 +165,7 @@ static void test_record_30s_cell_loses_nothing(void **state) {
   assert_int_equal(mi_mcap_reader_open(mcap, &rd, err, sizeof err), MI_OK);
   unsigned long long in_file[T_N] = {0};
   uint64_t commands_published = 0, statuses_published = 0, plans_published = 0, cycles = 0;
+  uint64_t plans_fallback = 0, plans_escaping = 0;
   static mi_msg_controller_status cs;
   static mi_msg_planner_status ps;
   static mi_msg_zone_status zs;
@@ -187,6 +188,8 @@ static void test_record_30s_cell_loses_nothing(void **state) {
       assert_int_equal(mi_msg_from_cdr(MI_MSG_PLANNER_STATUS, m.data, m.len, &ps, err, sizeof err), MI_OK);
       if (ps.plans_published > plans_published) plans_published = ps.plans_published;
       if (ps.cycles > cycles) cycles = ps.cycles;
+      if (ps.plans_fallback > plans_fallback) plans_fallback = ps.plans_fallback;
+      if (ps.plans_escaping > plans_escaping) plans_escaping = ps.plans_escaping;
       mi_msg_fini(MI_MSG_PLANNER_STATUS, &ps);
     } else if (t == T_ZONE) {
       assert_int_equal(mi_msg_from_cdr(MI_MSG_ZONE_STATUS, m.data, m.len, &zs, err, sizeof err), MI_OK);
@@ -248,6 +251,21 @@ static void test_record_30s_cell_loses_nothing(void **state) {
   assert_true(before <= 3);
   assert_true((long long)in_file[T_ZONE] + before == zones);
   assert_true(in_file[T_GOAL] == 0); /* cell_sim starts its pick task by param */
+  /* the status's last counters are the predictor's own (its exit line) */
+  const char *done = strstr(g_launch, "[predictor] done: ");
+  assert_non_null(done);
+  unsigned long long d_plans = 0, d_fallback = 0, d_escaping = 0;
+  assert_int_equal(sscanf(done, "[predictor] done: %llu plans (%llu from a fallback candidate, %llu "
+                                "leaving a contact",
+                          &d_plans, &d_fallback, &d_escaping),
+                   3);
+  print_message("predictor: %llu plans, %llu from a fallback, %llu leaving a contact (exit line); "
+                "status: %llu, %llu, %llu\n",
+                d_plans, d_fallback, d_escaping, (unsigned long long)plans_published,
+                (unsigned long long)plans_fallback, (unsigned long long)plans_escaping);
+  assert_true(d_plans == plans_published);
+  assert_true(d_fallback == plans_fallback);
+  assert_true(d_escaping == plans_escaping);
 }
 
 int main(void) {
