@@ -91,11 +91,11 @@ mi_sim_cmd_mode mi_sim_cmd_poll(mi_sim_cmd_gate *g, int64_t now_ns) {
   return g->mode;
 }
 
-int64_t mi_sim_cmd_stamp_on_cell(int64_t stamp_ns, int64_t base_ns, int64_t wall_now_ns,
+int64_t mi_sim_cmd_stamp_on_cell(int64_t stamp_ns, int64_t base_ns, int64_t sender_now_ns,
                                  int64_t cell_now_ns) {
   if (stamp_ns == 0) return 0;
   int64_t st = stamp_ns - base_ns;
-  int64_t behind = wall_now_ns - base_ns - cell_now_ns;
+  int64_t behind = sender_now_ns - base_ns - cell_now_ns;
   if (behind > 0) st -= behind;
   return st > 0 ? st : 1;
 }

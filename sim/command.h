@@ -81,14 +81,16 @@ mi_status mi_sim_cmd_submit(mi_sim_cmd_gate *g, const mi_sim_cmd_in *c, int64_t 
  * older than the timeout (counted once per trip). */
 mi_sim_cmd_mode mi_sim_cmd_poll(mi_sim_cmd_gate *g, int64_t now_ns);
 
-/* A real-time command's stamp (wall time, ns) on the cell's clock, for the
+/* A command's stamp (on the node's clock, ns) on the cell's clock, for the
  * future check: stamp - base_ns, less how far the loop is behind its
- * schedule (wall_now_ns - base_ns - cell_now_ns, when positive). A loop that
- * a stalled machine held back steps at a cell time behind the wall clock
- * the sender stamps with; that lag is the loop's, not a sender's clock
- * running ahead. Never moves a stamp forward; 0 (unstamped) stays 0, and
- * a stamp the lag would take to 0 or before becomes 1 ns. */
-int64_t mi_sim_cmd_stamp_on_cell(int64_t stamp_ns, int64_t base_ns, int64_t wall_now_ns,
+ * schedule (sender_now_ns - base_ns - cell_now_ns, when positive), where
+ * sender_now_ns is now on the clock commands are stamped with: the wall
+ * clock in real time (a loop that a stalled machine held back steps at a
+ * cell time behind it; that lag is the loop's, not a sender's clock running
+ * ahead), base_ns + cell_now_ns in lockstep (no lag). Never moves a stamp
+ * forward; 0 (unstamped) stays 0, and a stamp at or before the cell's
+ * start becomes 1 ns (the same verdict: only a future stamp is refused). */
+int64_t mi_sim_cmd_stamp_on_cell(int64_t stamp_ns, int64_t base_ns, int64_t sender_now_ns,
                                  int64_t cell_now_ns);
 
 /* Total rejected commands. */

@@ -133,12 +133,11 @@ static void io_poll_commands(void *user, mi_sim_cell *c) {
   const char *names[MI_SIM_MAX_JOINTS];
   while (mi_spsc_pop(&n->cmds, &m) == MI_OK) {
     for (int i = 0; i < MI_SIM_MAX_JOINTS; i++) names[i] = m.name[i];
-    /* the command's stamp on the cell's clock (real time: less the loop's
-     * lag behind its schedule, see mi_sim_cmd_stamp_on_cell) */
-    int64_t st = !n->lockstep ? mi_sim_cmd_stamp_on_cell(m.stamp_ns, n->stamp_base_ns,
-                                                         mi_clock_wall_ns(), mi_sim_cell_time_ns(c))
-                 : m.stamp_ns == 0 ? 0
-                                   : m.stamp_ns - n->stamp_base_ns;
+    /* the command's stamp on the cell's clock: in real time less the loop's
+     * lag behind its schedule (mi_sim_cmd_stamp_on_cell); lockstep has none */
+    const int64_t cell_ns = mi_sim_cell_time_ns(c);
+    const int64_t sched_ns = n->lockstep ? n->stamp_base_ns + cell_ns : mi_clock_wall_ns();
+    int64_t st = mi_sim_cmd_stamp_on_cell(m.stamp_ns, n->stamp_base_ns, sched_ns, cell_ns);
     /* arrays longer than we copied are rejected by length before use */
     mi_sim_cmd_in in = {st,           m.n_name,     names,      m.n_position, m.position,
                         m.n_velocity, m.velocity,   m.n_effort, m.effort};

@@ -384,13 +384,15 @@ static void start_contacts(mi_predictor *pr, const double *q, int64_t now_ns) {
     pr->nstart = 0;
     return;
   }
-  int nc = mi_wm_contacts(pr->m, q, NULL, NULL, 0);
+  /* outside an escape the list is free: this scan fills it for one that starts */
+  const bool escaping = pr->nstart > 0;
+  int nc = mi_wm_contacts(pr->m, q, NULL, escaping ? NULL : pr->start,
+                          escaping ? 0 : MI_PRED_MAX_START_CONTACTS);
   if (nc <= 0) {
     pr->nstart = 0; /* out of contact (or bad arguments: nothing allowed) */
     return;
   }
-  if (pr->nstart == 0) {
-    nc = mi_wm_contacts(pr->m, q, NULL, pr->start, MI_PRED_MAX_START_CONTACTS);
+  if (!escaping) {
     pr->nstart = nc > MI_PRED_MAX_START_CONTACTS ? MI_PRED_MAX_START_CONTACTS : nc;
     pr->escape_until_ns = now_ns + mi_ns_from_s(pr->p.escape_time_s);
   }

@@ -580,7 +580,8 @@ int mi_node_main_predictor(int argc, char **argv) {
           "refused), %llu statuses; "
           "rejected: %llu dds, %llu names, %llu frames, %llu zones, %llu goals, %llu estimator",
           (unsigned long long)c.plans, (unsigned long long)c.plans_fallback,
-          (unsigned long long)c.plans_escaping, (unsigned long long)c.plans_refused, (unsigned long long)c.statuses,
+          (unsigned long long)c.plans_escaping, (unsigned long long)c.plans_refused,
+          (unsigned long long)c.statuses,
           (unsigned long long)c.dds_rejected, (unsigned long long)c.names_rejected,
           (unsigned long long)c.frame_rejected, (unsigned long long)c.zone_rejected,
           (unsigned long long)c.goal_rejected, (unsigned long long)c.est_rejected);

@@ -83,7 +83,7 @@ typedef struct mi_pred_node_counters {
   uint64_t joint_states, part_poses, wrenches, zones, goals, twists; /* accepted */
   uint64_t plans, statuses;  /* published */
   uint64_t plans_refused;    /* the core's: failed verification or not finite (see
-                                mi_pred_node_counters_get for when to read these two) */
+                                mi_pred_node_counters_get for when to read the core's) */
   uint64_t plans_fallback;   /* the core's: published from a cheapest candidate */
   uint64_t plans_escaping;   /* the core's: published leaving a contact the
                                 measured state was in (verify.escape_time) */
@@ -106,9 +106,9 @@ void mi_pred_node_stop(mi_pred_node *n);
 
 void mi_pred_node_destroy(mi_pred_node *n);
 
-/* A snapshot of the counters (any thread; plans_refused and plans_fallback,
- * the core's, only from the executor's thread or once mi_pred_node_spin has
- * returned). */
+/* A snapshot of the counters (any thread; the core's - plans_refused,
+ * plans_fallback, plans_escaping - only from the executor's thread or once
+ * mi_pred_node_spin has returned). */
 void mi_pred_node_counters_get(mi_pred_node *n, mi_pred_node_counters *out);
 
 /* The core's model (owned by the node). */

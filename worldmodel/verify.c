@@ -97,13 +97,13 @@ static int intersect(const ccd_shape *a, const ccd_shape *b) {
 }
 
 /* how deep two intersecting shapes overlap (libccd's MPR penetration), m;
- * 0 when MPR finds them apart */
-static double penetration(const ccd_shape *a, const ccd_shape *b) {
+ * `failed` when MPR gives no depth (finds them apart after all) */
+static double penetration(const ccd_shape *a, const ccd_shape *b, double failed) {
   ccd_t c;
   ccd_config(&c);
   ccd_real_t depth = 0;
   ccd_vec3_t dir, pos;
-  if (ccdMPRPenetration(a, b, &c, &depth, &dir, &pos) != 0) return 0.0;
+  if (ccdMPRPenetration(a, b, &c, &depth, &dir, &pos) != 0) return failed;
   return (double)depth;
 }
 
@@ -285,7 +285,8 @@ static bool scan_step(const scan *v, int t, const double *q, contact_fn fn, void
   }
   if (!o->skip_ground)
     for (int g = 0; g < m->ngeom; g++) {
-      double z = m->geom[g].body >= 0 ? lowest_z(&sh[g]) : m->ground_z;
+      if (m->geom[g].body < 0) continue;
+      double z = lowest_z(&sh[g]);
       if (z < m->ground_z && fn(user, t, g, MI_WM_HIT_GROUND, 0, &sh[g], NULL, m->ground_z - z))
         return true;
     }
@@ -312,20 +313,10 @@ static bool scan_step(const scan *v, int t, const double *q, contact_fn fn, void
   return false;
 }
 
-static double contact_depth(const ccd_shape *a, const ccd_shape *b, double below) {
-  return b ? penetration(a, b) : below;
-}
-
-/* as contact_depth, but a pair MPR intersects and cannot give a depth for
- * is as deep as can be: never "no deeper" by a failure */
-static double contact_depth_or_inf(const ccd_shape *a, const ccd_shape *b, double below) {
-  if (!b) return below;
-  ccd_t c;
-  ccd_config(&c);
-  ccd_real_t depth = 0;
-  ccd_vec3_t dir, pos;
-  if (ccdMPRPenetration(a, b, &c, &depth, &dir, &pos) != 0) return INFINITY;
-  return (double)depth;
+/* a contact's depth: the floor's `below`, else MPR's (`failed` when it
+ * gives none) */
+static double contact_depth(const ccd_shape *a, const ccd_shape *b, double below, double failed) {
+  return b ? penetration(a, b, failed) : below;
 }
 
 /* verify: the first contact that is not a start contact being left */
@@ -343,8 +334,9 @@ static bool on_verify(void *user, int t, int g, int kind, int other, const ccd_s
       const mi_wm_contact *c = &o->start[i];
       if (c->geom == g && c->kind == kind && c->other == other)
         /* the same pair, no deeper than it started (and a little slack for
-         * the rollout's own integration): being left */
-        if (contact_depth_or_inf(a, b, below) <= c->depth + o->escape_slack_m) return false;
+         * the rollout's own integration): being left. A pair MPR cannot
+         * give a depth for is as deep as can be, never "no deeper" */
+        if (contact_depth(a, b, below, INFINITY) <= c->depth + o->escape_slack_m) return false;
     }
   f->hit = (mi_wm_hit){t, g, kind, other};
   return true;
@@ -377,7 +369,7 @@ static bool on_contact(void *user, int t, int g, int kind, int other, const ccd_
   (void)t;
   all_contacts *c = user;
   if (c->n < c->max)
-    c->out[c->n] = (mi_wm_contact){g, kind, other, contact_depth(a, b, below)};
+    c->out[c->n] = (mi_wm_contact){g, kind, other, contact_depth(a, b, below, 0.0)};
   c->n++;
   return false;
 }
