@@ -163,6 +163,25 @@ static void test_self_sweep(void **state) {
   mi_wm_model_free(m);
 }
 
+/* T steps of the home pose with the shoulder (joint 1) tipped a0 + da t */
+static void fill_tipped(const mi_model *m, const double *home, double a0, double da, int T,
+                        double *q) {
+  const int n = m->ndof;
+  for (int t = 0; t < T; t++) {
+    for (int i = 0; i < n; i++) q[t * n + i] = home[i];
+    q[t * n + 1] = a0 + da * t;
+  }
+}
+
+/* a thick slab (1 m) whose top face is at z = top (libccd's view of a floor) */
+static mi_wm_geom slab_below(double top) {
+  mi_wm_geom slab = {.name = "slab", .type = MI_WM_SHAPE_BOX, .size = {20, 20, 1}, .link = -1,
+                     .body = -1};
+  slab.pose = mi_pose_identity();
+  slab.pose.p = mi_vec3_make(0, 0, top - 1.0);
+  return slab;
+}
+
 /* the floor: raise it a little (5 cm) and the first link below it
  * is reported; the same link against a thick slab under the floor (libccd)
  * agrees at the hit step and the step before */
@@ -175,20 +194,14 @@ static void test_ground(void **state) {
   double home[MI_WM_MAX_DOF];
   mi_wm_home_pose(m, home);
   /* tip the shoulder over: the arm swings down towards the floor */
-  for (int t = 0; t < T; t++) {
-    for (int i = 0; i < n; i++) q[t * n + i] = home[i];
-    q[t * n + 1] = 1.75 * t / (T - 1);
-  }
+  fill_tipped(m, home, 0.0, 1.75 / (T - 1), T, q);
   m->ground_z = 0.05;
   mi_wm_verify_opts opts = {.skip_self = true}; /* self off: floor only */
   mi_wm_hit hit;
   assert_int_equal(mi_wm_verify_ex(m, q, T, &opts, &hit), MI_ERR_COLLISION);
   assert_int_equal(hit.kind, MI_WM_HIT_GROUND);
   assert_true(hit.step > 0);
-  mi_wm_geom slab = {.name = "slab", .type = MI_WM_SHAPE_BOX, .size = {20, 20, 1}, .link = -1,
-                     .body = -1};
-  slab.pose = mi_pose_identity();
-  slab.pose.p = mi_vec3_make(0, 0, m->ground_z - 1.0);
+  mi_wm_geom slab = slab_below(m->ground_z);
   assert_true(mi_wm_geom_intersect(m, q + hit.step * n, hit.geom, &slab));
   for (int g = 0; g < m->ngeom; g++)
     if (m->geom[g].body >= 0) assert_false(mi_wm_geom_intersect(m, q + (hit.step - 1) * n, g, &slab));
@@ -268,16 +281,12 @@ static void test_start_contacts(void **state) {
   double a0 = 0.0;
   for (double a = 0.0; a < 2.5 && a0 == 0.0; a += 0.001) {
     double qa[MI_WM_MAX_DOF];
-    memcpy(qa, home, sizeof(double) * (size_t)n);
-    qa[1] = a;
+    fill_tipped(m, home, a, 0.0, 1, qa);
     if (mi_wm_verify(m, qa, 1, NULL) == MI_ERR_COLLISION) a0 = a;
   }
   assert_true(a0 > 0.5);
   /* up: from a0 + 0.05 back to a0 - 0.15 in T steps (0.005 rad each) */
-  for (int t = 0; t < T; t++) {
-    for (int i = 0; i < n; i++) q[t * n + i] = home[i];
-    q[t * n + 1] = a0 + 0.05 - 0.005 * t;
-  }
+  fill_tipped(m, home, a0 + 0.05, -0.005, T, q);
   mi_wm_contact c[8];
   mi_wm_verify_opts opts = {.skip_self = true};
   int nc = mi_wm_contacts(m, q, &opts, c, 8);
@@ -289,12 +298,9 @@ static void test_start_contacts(void **state) {
     if (k < 0 || c[i].depth > c[k].depth) k = i;
   }
   /* the depth, against a slab whose top is just above / below it */
-  mi_wm_geom slab = {.name = "slab", .type = MI_WM_SHAPE_BOX, .size = {20, 20, 1}, .link = -1,
-                     .body = -1};
-  slab.pose = mi_pose_identity();
-  slab.pose.p = mi_vec3_make(0, 0, m->ground_z - c[k].depth + 1e-6 - 1.0);
+  mi_wm_geom slab = slab_below(m->ground_z - c[k].depth + 1e-6);
   assert_true(mi_wm_geom_intersect(m, q, c[k].geom, &slab));
-  slab.pose.p.z -= 2e-6;
+  slab = slab_below(m->ground_z - c[k].depth - 1e-6);
   assert_false(mi_wm_geom_intersect(m, q, c[k].geom, &slab));
   printf("  start: %d contact(s) with the floor, deepest %.2f mm (%s)\n", nc, c[k].depth * 1e3,
          m->geom[c[k].geom].name);
@@ -319,10 +325,7 @@ static void test_start_contacts(void **state) {
   assert_int_equal(hit.step, 5);
   /* going deeper is no escape: down instead of up, refused at step 1 */
   double *down = calloc((size_t)T * (size_t)n, sizeof *down);
-  for (int t = 0; t < T; t++) {
-    for (int i = 0; i < n; i++) down[t * n + i] = home[i];
-    down[t * n + 1] = a0 + 0.05 + 0.005 * t;
-  }
+  fill_tipped(m, home, a0 + 0.05, 0.005, T, down);
   opts.escape_steps = 12;
   assert_int_equal(mi_wm_verify_ex(m, down, T, &opts, &hit), MI_ERR_COLLISION);
   assert_int_equal(hit.step, 1);
